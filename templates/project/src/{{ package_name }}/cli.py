@@ -1,0 +1,81 @@
+"""Command line: one verb per pipeline step, each a thin call into a job.
+
+The same verbs back the Makefile, CI and the docs:
+``data train evaluate serve predict monitor report loadtest``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .config import load_config
+from .errors import ProjectError
+from .jobs import pipeline, report
+from .serving import app as serving_app
+from .serving import loadtest
+
+_PROG = __name__.split(".")[0]
+EXIT_ALERT = 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=_PROG, description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--config", type=Path, default=Path("configs/config.yaml"), help="YAML config file")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    data = sub.add_parser("data", help="generate or ingest the data, validate it, profile it")
+    data.add_argument("--rows", type=int, default=None, help="override the configured data size")
+    sub.add_parser("train", help="train the model and the baselines")
+    sub.add_parser("evaluate", help="evaluate against baselines, gate and promote the model")
+    serve = sub.add_parser("serve", help="serve the HTTP API (HOST/PORT from the environment)")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    predict = sub.add_parser("predict", help="batch-score a file through the API's validation")
+    predict.add_argument("--input", type=Path, default=None, help="input file (default: the clean batch)")
+    predict.add_argument("--output", type=Path, default=None, help="output file")
+    monitor = sub.add_parser("monitor", help="compare a batch with the training reference")
+    monitor.add_argument("--batch", type=Path, default=None, help="batch file (default: the clean batch)")
+    rep = sub.add_parser("report", help="render the model card, data card and README results")
+    rep.add_argument("--check", action="store_true", help="fail if the committed cards are stale")
+    load = sub.add_parser("loadtest", help="bounded load test on 127.0.0.1; writes reports/perf.json")
+    load.add_argument("--url", default=None, help="a running service (default: start one in-process)")
+    load.add_argument("--requests", type=int, default=None, help="override the configured count")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one verb; return the process exit code (0 ok, 1 error, 3 monitoring alert)."""
+    args = _parser().parse_args(argv)
+    try:
+        cfg = load_config(args.config)
+        if args.command == "data":
+            print(pipeline.make_data(cfg, rows=args.rows))
+        elif args.command == "train":
+            print(pipeline.train(cfg))
+        elif args.command == "evaluate":
+            print(pipeline.evaluate(cfg))
+        elif args.command == "serve":
+            serving_app.serve(cfg, args.host, args.port)
+        elif args.command == "predict":
+            print(pipeline.predict(cfg, args.input, args.output))
+        elif args.command == "monitor":
+            outcome = pipeline.monitor(cfg, args.batch)
+            print(outcome.summary)
+            return EXIT_ALERT if outcome.alert else 0
+        elif args.command == "report":
+            return report.check(cfg) if args.check else report.render(cfg)
+        elif args.command == "loadtest":
+            result = loadtest.loadtest(cfg, url=args.url, requests=args.requests)
+            print(
+                f"{result['requests']} requests, {result['errors']} errors: p50 {result['p50_ms']} ms, "
+                f"p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, {result['throughput_rps']} req/s"
+            )
+            return 1 if result["errors"] else 0
+    except ProjectError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,1 @@
+"""Pure logic: schemas, validation, features, models, metrics and drift statistics."""

@@ -1,0 +1,1 @@
+"""Side effects: files, fingerprints, artifacts and the run log."""

@@ -1,0 +1,124 @@
+"""Model artifacts: saved with a manifest, loaded only after the manifest's hash checks out.
+
+An artifact is a folder holding ``model.joblib`` and ``manifest.json``. The manifest records the
+sha256 of the model file, the input schema, metrics, the training config, library versions and the
+creation time. :func:`load_artifact` refuses a folder whose manifest is missing, names another
+project or kind, or whose file does not match the recorded hash, before anything is unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from ..errors import ProjectError
+from .files import sha256_file, write_json
+
+_PACKAGE = __name__.split(".")[0]
+FORMAT = f"{_PACKAGE}.artifact/v1"
+MODEL_FILE = "model.joblib"
+MANIFEST_FILE = "manifest.json"
+_LIBRARIES = ("numpy", "pandas", "scikit-learn", "scipy", "joblib", "lightgbm", "bm25s")
+
+
+class ArtifactError(ProjectError):
+    """An artifact is missing, foreign or has been modified since it was saved."""
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that shape a model file, for the manifest."""
+    found = {"python": platform.python_version()}
+    for name in _LIBRARIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def save_artifact(
+    directory: Path,
+    obj: Any,
+    *,
+    kind: str,
+    schema: dict[str, Any],
+    metrics: dict[str, Any],
+    config: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Save ``obj`` with its manifest; the folder is replaced as a whole, never half-written."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        joblib.dump(obj, staging / MODEL_FILE)
+        digest = sha256_file(staging / MODEL_FILE)
+        manifest = {
+            "format": FORMAT,
+            "kind": kind,
+            "sha256": digest,
+            "version": digest[:12],
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "schema": schema,
+            "metrics": metrics,
+            "config": config,
+            "libraries": library_versions(),
+            **(extra or {}),
+        }
+        write_json(staging / MANIFEST_FILE, manifest)
+        backup = directory.with_name(f".{directory.name}.old")
+        if directory.exists():
+            shutil.rmtree(backup, ignore_errors=True)
+            os.replace(directory, backup)
+        os.replace(staging, directory)
+        shutil.rmtree(backup, ignore_errors=True)
+        return manifest
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    """The manifest of an artifact folder, checked to be one of this project's."""
+    path = directory / MANIFEST_FILE
+    if not path.is_file():
+        raise ArtifactError(
+            f"no model artifact at {directory} (missing {MANIFEST_FILE}); run `make train` first"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ArtifactError(f"{path} is not valid JSON; retrain with `make train`") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ArtifactError(
+            f"{directory} is not a {_PACKAGE} artifact (format {manifest.get('format')!r}"
+            f" != {FORMAT!r}); refusing to load it"
+            if isinstance(manifest, dict)
+            else f"{path} is not a manifest; refusing to load it"
+        )
+    return manifest
+
+
+def load_artifact(directory: Path, *, kind: str) -> tuple[Any, dict[str, Any]]:
+    """Verify the manifest and the file's sha256, then load the object."""
+    manifest = read_manifest(directory)
+    if manifest.get("kind") != kind:
+        raise ArtifactError(f"{directory} holds a {manifest.get('kind')!r} artifact, expected {kind!r}")
+    model_path = directory / MODEL_FILE
+    if not model_path.is_file():
+        raise ArtifactError(f"{model_path} is missing; retrain with `make train`")
+    actual = sha256_file(model_path)
+    if actual != manifest.get("sha256"):
+        raise ArtifactError(
+            f"{model_path} does not match its manifest (sha256 {actual[:12]}... != "
+            f"{str(manifest.get('sha256'))[:12]}...): the file was modified or corrupted; "
+            "refusing to load it. Retrain with `make train`."
+        )
+    return joblib.load(model_path), manifest

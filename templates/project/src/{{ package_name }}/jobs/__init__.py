@@ -1,0 +1,1 @@
+"""Orchestration: each pipeline step wires pure logic to files and artifacts."""

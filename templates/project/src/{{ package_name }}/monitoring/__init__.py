@@ -1,0 +1,1 @@
+"""Monitoring: drift reports and alert delivery."""

@@ -1,0 +1,1 @@
+"""HTTP serving: the FastAPI application, its routes and the load test."""

@@ -1,0 +1,172 @@
+"""Configuration shared by every pipeline step: strict, frozen models loaded from YAML.
+
+Config flows one way: YAML file -> validated model -> job. Unknown keys are errors, so a typo in
+``configs/config.yaml`` fails loudly instead of silently falling back to a default. Secrets never
+live in YAML: they come from the environment (see ``.env.example``) through :func:`secret`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ProjectError
+
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "xxx", "todo"}
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class ConfigError(ProjectError):
+    """A configuration file or environment variable is missing or invalid."""
+
+
+class StrictModel(BaseModel):
+    """Base for every config section: unknown keys are rejected and values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PathsConfig(StrictModel):
+    """Where each step reads and writes. Relative paths resolve against the working directory."""
+
+    data_dir: Path = Path("data")
+    artifacts_dir: Path = Path("artifacts")
+    reports_dir: Path = Path("reports")
+    docs_dir: Path = Path("docs")
+    readme: Path = Path("README.md")
+
+
+class GateConfig(StrictModel):
+    """Promotion gate: the candidate must beat the best baseline and the current champion."""
+
+    min_improvement: float = Field(0.05, ge=0.0, description="relative margin over the best baseline")
+    champion_margin: float = Field(0.0, ge=0.0, description="relative margin over the champion")
+
+
+class FileAlertSink(StrictModel):
+    """Append each alert as one JSON line to a file."""
+
+    kind: Literal["file"] = "file"
+    path: Path = Path("reports/alerts.jsonl")
+
+
+class WebhookAlertSink(StrictModel):
+    """POST each alert as JSON to the URL held in an environment variable."""
+
+    kind: Literal["webhook"]
+    url_env: str = "ALERT_WEBHOOK_URL"
+    timeout_s: float = Field(5.0, gt=0)
+
+
+AlertSink = Annotated[FileAlertSink | WebhookAlertSink, Field(discriminator="kind")]
+
+
+class MonitoringConfig(StrictModel):
+    """Drift thresholds (population stability index) and where alerts go."""
+
+    psi_warn: float = Field(0.1, gt=0)
+    psi_alert: float = Field(0.25, gt=0)
+    max_drifted_features: int = Field(0, ge=0, description="alert when more features drift")
+    max_missing_rate: float = Field(0.01, ge=0, le=1)
+    alert: AlertSink = FileAlertSink()
+
+
+class ServingConfig(StrictModel):
+    """Limits that keep the service answering under bad input and overload."""
+
+    max_body_bytes: int = Field(65_536, gt=0)
+    max_in_flight: int = Field(64, gt=0, description="requests beyond this get 503")
+    max_batch: int = Field(100, gt=0)
+
+
+class LoadTestConfig(StrictModel):
+    """A bounded load test against 127.0.0.1 only."""
+
+    requests: int = Field(2000, gt=0, le=100_000)
+    concurrency: int = Field(8, gt=0, le=64)
+    timeout_s: float = Field(120.0, gt=0)
+    instance_cost_per_hour: float = Field(0.10, ge=0, description="USD, for cost per 1k")
+
+
+class TrackingConfig(StrictModel):
+    """Run log backend: a local JSON-lines file, optionally mirrored to MLflow."""
+
+    kind: Literal["jsonl", "mlflow"] = "jsonl"
+    mlflow_uri: str = "file:./mlruns"
+
+
+class CardConfig(StrictModel):
+    """Human text for the model card; figures are filled from evaluation artifacts."""
+
+    title: str
+    intended_use: str
+    out_of_scope: str
+    limitations: list[str]
+    owners: str
+
+
+class BaseConfig(StrictModel):
+    """Sections every track shares. A track's ``Config`` extends this with its own sections."""
+
+    seed: int = 42
+    paths: PathsConfig = PathsConfig()
+    gate: GateConfig = GateConfig()
+    monitoring: MonitoringConfig = MonitoringConfig()
+    serving: ServingConfig = ServingConfig()
+    loadtest: LoadTestConfig = LoadTestConfig()
+    tracking: TrackingConfig = TrackingConfig()
+    card: CardConfig
+
+
+def _format_errors(path: Path, error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling, or remove it)"
+        lines.append(f"  {where}: {message}")
+    return f"{path}: invalid configuration\n" + "\n".join(lines)
+
+
+def load_model(path: str | Path, model: type[ModelT], overrides: dict[str, Any] | None = None) -> ModelT:
+    """Read a YAML file into ``model``, with a message naming every bad key on failure."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: config file not found (pass --config PATH)") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections at the top level")
+    for dotted, value in (overrides or {}).items():
+        node = raw
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(path, exc)) from exc
+
+
+def environment() -> str:
+    """The deployment environment: ``development`` unless ``APP_ENV`` says otherwise."""
+    return os.environ.get("APP_ENV", "development")
+
+
+def secret(name: str) -> str | None:
+    """Read a secret from the environment; refuse a placeholder value outside development."""
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    if value.strip().lower() in _PLACEHOLDERS and environment() != "development":
+        raise ConfigError(f"{name} holds a placeholder value; set a real secret in the environment")
+    return value
