@@ -13,7 +13,7 @@ import os
 import platform
 import shutil
 import tempfile
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -66,7 +66,7 @@ def save_artifact(
             "kind": kind,
             "sha256": digest,
             "version": digest[:12],
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "schema": schema,
             "metrics": metrics,
             "config": config,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import ProjectError
@@ -14,7 +14,7 @@ from ..settings import AlertSink, FileAlertSink
 
 def send_alert(sink: AlertSink, payload: dict[str, Any]) -> str:
     """Deliver one alert; return where it went."""
-    record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **payload}
+    record = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **payload}
     if isinstance(sink, FileAlertSink):
         sink.path.parent.mkdir(parents=True, exist_ok=True)
         with sink.path.open("a", encoding="utf-8") as handle:

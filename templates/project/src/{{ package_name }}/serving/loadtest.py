@@ -7,26 +7,34 @@ it does not own.
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import httpx
 import numpy as np
+import yaml
 
 from ..config import Config
 from ..errors import ProjectError
 from ..io.files import write_json
 from . import routes
-from .app import create_app
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_PACKAGE = __name__.split(".")[0]
 
 
 class LoadTestError(ProjectError):
@@ -35,25 +43,46 @@ class LoadTestError(ProjectError):
 
 @contextmanager
 def local_server(cfg: Config) -> Iterator[str]:
-    """Serve the app on a free 127.0.0.1 port in a background thread; yield its base URL."""
-    import uvicorn
+    """Serve the app in a child process on a free 127.0.0.1 port; yield its base URL.
 
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(cfg), host="127.0.0.1", port=0, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise LoadTestError("the service did not start within 30 s")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    A separate process keeps the load generator's threads from competing with the server for
+    the interpreter lock, so the figures are the server's, as in production.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "config.yaml"
+        config.write_text(yaml.safe_dump(cfg.model_dump(mode="json")), encoding="utf-8")
+        command = [sys.executable, "-m", _PACKAGE, "--config", str(config), "serve", "--port", str(port)]
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "LOG_LEVEL": "WARNING"}
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_ready(base, server)
+            yield base
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            error = server.stderr.read().decode(errors="replace")[-2000:] if server.stderr else ""
+            raise LoadTestError(f"the service exited before it was ready:\n{error}")
+        try:
+            if httpx.get(f"{base}/ready", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise LoadTestError("the service was not ready within 60 s (see `make serve`)")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -138,7 +167,7 @@ def loadtest(cfg: Config, url: str | None = None, requests: int | None = None) -
             "endpoint": routes.LOAD_PATH,
             "cost_per_1k_usd": round(cost, 6) if cost is not None else None,
             "instance_cost_per_hour_usd": settings.instance_cost_per_hour,
-            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
     )
     write_json(cfg.paths.reports_dir / "perf.json", result)
