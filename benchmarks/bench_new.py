@@ -1,0 +1,130 @@
+"""Time ``mlscaffold new`` as a whole process, beside ``copier copy`` of the same template.
+
+For every answers file in ``examples/``, both commands run N times (default 7) into fresh
+temporary folders, after one untimed warm-up run each, and the wall times are printed as a
+Markdown table. Numbers are printed, never asserted.
+
+Usage::
+
+    python benchmarks/bench_new.py [--runs N] [--example examples/rag.yml ...]
+
+Both commands are taken from the folder of the running interpreter (the ``mlscaffold`` and
+``copier`` console scripts). ``PYTHONDONTWRITEBYTECODE`` is removed from their environment, as a
+normal installation caches bytecode; an interpreter that cannot cache it spends seconds more on
+every start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _script(name: str) -> list[str]:
+    candidate = Path(sys.executable).parent / name
+    if candidate.exists():
+        return [str(candidate)]
+    if name == "mlscaffold":
+        return [sys.executable, "-m", "mlscaffold"]
+    return [sys.executable, "-m", name]
+
+
+def _template_root() -> tuple[Path, bool]:
+    """The template mlscaffold renders, and whether it is a git checkout."""
+    code = (
+        "from mlscaffold._template import load_template as l; t = l(); "
+        "print(t.is_git_clone); print(t.root)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    return Path(out[1]), out[0] == "True"
+
+
+def _time(command: Sequence[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if completed.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{completed.stderr}")
+    return elapsed
+
+
+def _measure(
+    build: Callable[[Path], list[str]], runs: int, env: dict[str, str], workdir: Path
+) -> list[float]:
+    """Run ``build(dest)`` once untimed, then ``runs`` times timed, each into a new folder."""
+    times = []
+    for index in range(runs + 1):
+        dest = workdir / f"run{index}" / "project"
+        elapsed = _time(build(dest), env)
+        if index:
+            times.append(elapsed)
+    return times
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per command (default 7)")
+    parser.add_argument(
+        "--example",
+        type=Path,
+        action="append",
+        help="answers file (repeatable); default: every examples/*.yml",
+    )
+    args = parser.parse_args(argv)
+    examples = args.example or sorted((REPO_ROOT / "examples").glob("*.yml"))
+    mlscaffold = _script("mlscaffold")
+    copier = _script("copier")
+    root, is_git = _template_root()
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-new-") as tmp:
+        settings = Path(tmp) / "copier-settings.yml"
+        settings.write_text("{}\n", encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["COPIER_SETTINGS_PATH"] = str(settings)
+        for example in examples:
+            example = example.resolve()
+
+            def new(dest: Path, e: Path = example) -> list[str]:
+                return [*mlscaffold, "new", str(dest), "--answers-file", str(e), "--defaults"]
+
+            def copy(dest: Path, e: Path = example) -> list[str]:
+                ref = ["--vcs-ref", "HEAD"] if is_git else []
+                return [
+                    *copier, "copy", "--quiet", "--defaults", "--data-file", str(e), *ref,
+                    str(root), str(dest),
+                ]  # fmt: skip
+
+            commands = {"mlscaffold new": new, "copier copy": copy}
+            for label, build in commands.items():
+                workdir = Path(tmp) / example.stem / label.replace(" ", "-")
+                times = _measure(build, args.runs, env, workdir)
+                rows.append((example.stem, label, times))
+
+    print(f"Template: {root} ({'git checkout' if is_git else 'plain folder'}); "
+          f"{args.runs} timed runs each, after one warm-up; Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} CPUs.\n")  # fmt: skip
+    print("| example | command | median (s) | min (s) | max (s) |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for stem, label, times in rows:
+        print(
+            f"| {stem} | `{label}` | {statistics.median(times):.2f} | {min(times):.2f} "
+            f"| {max(times):.2f} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,191 @@
+"""The ``mlscaffold`` command line.
+
+Each command parses its options, makes one call into the core and prints the result. Errors are
+translated in one place, :class:`_Group`: a user error becomes a red ``Error: ...`` line on stderr
+and exit status 1; click's usage errors keep status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import signal
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from mlscaffold import __version__
+from mlscaffold._audit import audit_repository, format_report
+from mlscaffold._new import create_project
+from mlscaffold._template import load_template
+from mlscaffold.errors import MlscaffoldError, Terminated
+
+if TYPE_CHECKING:
+    _ChoiceBase = click.Choice[str]
+else:  # click < 8.4 is not generic at run time
+    _ChoiceBase = click.Choice
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    if isinstance(exc, MlscaffoldError):
+        return True
+    # Copier is imported only by commands that render; when it was not, it raised nothing.
+    copier_errors = sys.modules.get("copier.errors")
+    return copier_errors is not None and isinstance(exc, copier_errors.UserMessageError)
+
+
+class _Group(click.Group):
+    """A click group that reports user errors as one red line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Terminated as exc:
+            name = signal.Signals(exc.signum).name
+            click.secho(f"Error: stopped by {name}; nothing was created", fg="red", err=True)
+            raise click.exceptions.Exit(128 + exc.signum) from None
+        except Exception as exc:
+            if not _is_user_error(exc):
+                raise
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            raise click.exceptions.Exit(1) from None
+
+
+class _TrackChoice(_ChoiceBase):
+    """``click.Choice`` over the tracks in ``copier.yml``, read when first needed."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """The track names."""
+        return load_template().track_names
+
+    @choices.setter
+    def choices(self, value: tuple[str, ...]) -> None:
+        """Ignore click's assignment: the choices always come from ``copier.yml``."""
+
+
+def _parse_data(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", ctx=ctx, param=param)
+        parsed[key.strip()] = value
+    return parsed
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    __version__, "--version", prog_name="mlscaffold", message="%(prog)s %(version)s"
+)
+def main() -> None:
+    """Create production-style ML repositories from one Copier template."""
+
+
+@main.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option(
+    "--track",
+    type=_TrackChoice(),
+    help="Kind of project (see `mlscaffold tracks`). Optional when --answers-file sets it.",
+)
+@click.option("--name", help="Project name. Default: the name of the DEST folder.")
+@click.option(
+    "--defaults", is_flag=True, help="Never prompt; use defaults for unanswered questions."
+)
+@click.option(
+    "--data",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=_parse_data,
+    help="Answer a question (repeatable), for example --data author_name='Risk Team'.",
+)
+@click.option(
+    "--answers-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML file of answers, for example examples/rag.yml or another project's "
+    ".copier-answers.yml.",
+)
+def new(
+    dest: Path,
+    track: str | None,
+    name: str | None,
+    defaults: bool,
+    data: dict[str, str],
+    answers_file: Path | None,
+) -> None:
+    """Create a new project in DEST (a new or empty folder).
+
+    Questions left unanswered are asked in a terminal, or take the template's defaults otherwise
+    and with --defaults.
+    """
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    project = create_project(
+        dest,
+        track,
+        name=name,
+        data=data,
+        answers_file=answers_file,
+        defaults=defaults,
+        interactive=interactive,
+    )
+    folder = shlex.quote(str(dest))
+    click.echo(
+        f"Created {project}\n"
+        "\n"
+        "Next steps:\n"
+        f"  cd {folder}\n"
+        "  make setup all test   # create .venv, run the pipeline end to end, run the tests\n"
+        "  make serve            # serve the model over HTTP\n"
+        "\n"
+        "To take template updates later with `mlscaffold update`, make the project a git\n"
+        "repository and commit it first:\n"
+        '  git init && git add -A && git commit -m "Create project with mlscaffold"'
+    )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def tracks(as_json: bool) -> None:
+    """List the tracks, the kinds of project `new` can create."""
+    found = load_template().tracks
+    if as_json:
+        rows = [{"name": t.name, "description": t.description} for t in found]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max(len(t.name) for t in found)
+    for t in found:
+        click.echo(f"{t.name:<{width}}  {t.description}")
+
+
+@main.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON (score, passed, total, checks) for CI."
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=0,
+    metavar="SCORE",
+    help="Exit with status 1 when the score is below SCORE (0-100). Default: 0, never.",
+)
+def audit(path: Path, as_json: bool, fail_under: float) -> None:
+    """Score the repository in PATH (default: here) against the production checklist.
+
+    Works on any repository, generated or not. Files are only read, never imported or run. Each
+    check shows where its evidence was found, or what to add; the score is the weighted share of
+    passed checks.
+    """
+    report = audit_repository(path)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report))
+    if report.score < fail_under:
+        click.echo(f"score {report.score:g} is below --fail-under {fail_under:g}", err=True)
+        raise click.exceptions.Exit(1)

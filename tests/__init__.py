@@ -1,0 +1,1 @@
+"""Tests for mlscaffold: unit (core and CLI), render (each example) and e2e (slow)."""

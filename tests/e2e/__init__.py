@@ -1,0 +1,1 @@
+"""End-to-end tests: generated projects pass their own setup, lint, typecheck and tests."""

@@ -1,0 +1,76 @@
+"""The built wheel carries the template, and an installed mlscaffold works from any folder.
+
+Builds the wheel with uv and installs it into a fresh virtualenv, so it needs the package index
+for mlscaffold's dependencies; marked ``slow``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.support import EXAMPLES, REPO_ROOT, list_files, read_answers
+
+pytestmark = pytest.mark.slow
+
+
+def _uv() -> str:
+    candidate = Path(sys.executable).parent / "uv"
+    found = str(candidate) if candidate.exists() else shutil.which("uv")
+    if found is None:
+        pytest.fail("uv is not installed; install the test extra: pip install -e '.[test]'")
+    return found
+
+
+def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    completed = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, f"{args} failed:\n{completed.stdout}\n{completed.stderr}"
+    return completed
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    _run(_uv(), "build", "--wheel", "--out-dir", out, REPO_ROOT, cwd=REPO_ROOT)
+    (built,) = out.glob("mlscaffold-*.whl")
+    return built
+
+
+def test_wheel_holds_the_package_and_the_whole_template(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+
+    assert "mlscaffold/cli.py" in names
+    assert "mlscaffold/_template/copier.yml" in names
+    template_files = {
+        f"mlscaffold/_template/templates/{relative}"
+        for relative in list_files(REPO_ROOT / "templates")
+        if "__pycache__" not in relative
+    }
+    assert template_files - names == set()
+
+
+def test_installed_mlscaffold_works_from_another_folder(wheel: Path, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    _run(_uv(), "venv", "--python", sys.executable, venv, cwd=tmp_path)
+    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
+    _run(_uv(), "pip", "install", "--python", python, wheel, cwd=tmp_path)
+    mlscaffold = python.parent / "mlscaffold"
+    example = EXAMPLES[0]
+
+    version = _run(mlscaffold, "--version", cwd=tmp_path)
+    _run(mlscaffold, "new", "proj", "--answers-file", example, cwd=tmp_path)
+
+    assert "mlscaffold" in version.stdout
+    answers = read_answers(tmp_path / "proj")
+    src = Path(str(answers["_src_path"]))
+    assert src.parts[-2:] == ("mlscaffold", "_template")
+    assert src.is_relative_to(venv.resolve())

@@ -1,0 +1,1 @@
+"""Render tests: every file in examples/ renders cleanly to the expected file set."""

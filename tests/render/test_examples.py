@@ -1,0 +1,131 @@
+"""Every example renders cleanly: no Jinja left, the answers recorded, exactly the expected files.
+
+When the template gains, loses or renames files, rerun ``python tests/render/update_expected.py``
+and review the change to ``tests/render/expected/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from pytest_copie.plugin import Copie
+
+from mlscaffold import __version__
+from tests.render.update_expected import project_files, read_expected, render_example
+from tests.support import ANSWERS_FILE, EXAMPLES, REPO_ROOT, read_answers
+
+# `{{`, `{%` or `{#` left by a missed `.jinja` suffix or a typo. `${{` is GitHub Actions syntax
+# and `${#` is bash, both legitimate in a rendered file.
+JINJA_LEFTOVER = re.compile(r"(?<!\$)\{[{%#]")
+
+
+@pytest.fixture(scope="module", params=EXAMPLES, ids=[e.stem for e in EXAMPLES])
+def example(request: pytest.FixtureRequest) -> Path:
+    path: Path = request.param
+    return path
+
+
+@pytest.fixture(scope="module")
+def project(example: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render_example(example, tmp_path_factory.mktemp("render") / example.stem)
+
+
+def _answers(example: Path) -> dict[str, object]:
+    loaded = yaml.safe_load(example.read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_there_is_an_example_per_track() -> None:
+    from mlscaffold._template import load_template
+
+    tracks = {_answers(example)["track"] for example in EXAMPLES}
+    assert tracks == set(load_template().track_names)
+
+
+def test_no_jinja_left_in_text_files(project: Path) -> None:
+    leftovers = []
+    for relative in project_files(project):
+        path = project / relative
+        if path.is_symlink():
+            continue
+        data = path.read_bytes()
+        if b"\0" in data:
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            if JINJA_LEFTOVER.search(line):
+                leftovers.append(f"{relative}:{number}: {line.strip()}")
+        if JINJA_LEFTOVER.search(relative):
+            leftovers.append(f"{relative}: in the file name")
+    assert leftovers == []
+
+
+def test_answers_file_records_the_answers_and_version(example: Path, project: Path) -> None:
+    answers = read_answers(project)
+
+    for key, value in _answers(example).items():
+        assert answers[key] == value
+    assert answers["_mlscaffold_version"] == __version__
+
+
+def test_file_set_matches_the_expected_list(example: Path, project: Path) -> None:
+    expected_file = Path("tests/render/expected") / f"{example.stem}.txt"
+    if not (REPO_ROOT / expected_file).is_file():
+        pytest.fail(f"{expected_file} is missing: run python tests/render/update_expected.py")
+
+    assert project_files(project) == read_expected(example), (
+        f"the rendered files differ from {expected_file}; if the template change is intended, "
+        "run python tests/render/update_expected.py and review the diff"
+    )
+
+
+# Run from a clone, copier renders uncommitted template edits and says so.
+@pytest.mark.filterwarnings("ignore::copier.errors.DirtyLocalWarning")
+def test_copier_alone_renders_the_same_files(example: Path, project: Path, copie: Copie) -> None:
+    # `copier copy <repository>` must work too: copier.yml sits at the repository root.
+    result = copie.copy(extra_answers=_answers(example), template_dir=REPO_ROOT)
+
+    assert result.exit_code == 0, result.exception
+    assert result.project_dir is not None
+    assert project_files(result.project_dir) == project_files(project)
+    answers = yaml.safe_load((result.project_dir / ANSWERS_FILE).read_text(encoding="utf-8"))
+    assert answers["track"] == _answers(example)["track"]
+
+
+def test_installed_layout_renders_the_same_files(
+    example: Path, project: Path, tmp_path: Path
+) -> None:
+    # A wheel holds the package with the template in mlscaffold/_template (see pyproject.toml).
+    site = tmp_path / "site"
+    shutil.copytree(
+        REPO_ROOT / "generator" / "mlscaffold",
+        site / "mlscaffold",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    shutil.copytree(REPO_ROOT / "templates", site / "mlscaffold" / "_template" / "templates")
+    shutil.copy2(REPO_ROOT / "copier.yml", site / "mlscaffold" / "_template" / "copier.yml")
+    dest = tmp_path / "out" / example.stem
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "mlscaffold", "new", str(dest), "--answers-file", str(example)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert project_files(dest) == project_files(project)
+    assert read_answers(dest)["_src_path"] == str(site / "mlscaffold" / "_template")

@@ -1,0 +1,293 @@
+"""The core: answers precedence, staging, cleanup after failures and interruptions."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlscaffold import __version__
+from mlscaffold._new import create_project
+from mlscaffold._template import load_template
+from mlscaffold.errors import (
+    AnswersError,
+    DestinationError,
+    TemplateError,
+    Terminated,
+    TrackError,
+)
+from tests.support import read_answers, staging_dirs
+from tests.unit.conftest import FakeCopier
+
+TRACK = load_template().track_names[0]
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_renders_the_template_root_without_prompting(tmp_path: Path) -> None:
+    project = create_project(tmp_path / "acme", TRACK, defaults=True)
+
+    assert project == tmp_path / "acme"
+    answers = read_answers(project)
+    assert answers["_src_path"] == str(load_template().root)
+    assert answers["track"] == TRACK
+    assert answers["project_name"] == "acme"
+    assert answers["_mlscaffold_version"] == __version__
+
+
+def test_returns_the_absolute_project_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_copier: FakeCopier
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    project = create_project("acme", TRACK, defaults=True)
+
+    assert project == tmp_path / "acme"
+    assert fake_copier.calls[-1]["defaults"] is True
+    assert fake_copier.calls[-1]["unsafe"] is False
+
+
+def test_interactive_prompts_unless_defaults(tmp_path: Path, fake_copier: FakeCopier) -> None:
+    create_project(tmp_path / "a", TRACK, interactive=True)
+    create_project(tmp_path / "b", TRACK, interactive=True, defaults=True)
+
+    assert [call["defaults"] for call in fake_copier.calls] == [False, True]
+
+
+def test_folder_name_is_only_a_default_for_the_project_name(
+    tmp_path: Path, fake_copier: FakeCopier
+) -> None:
+    create_project(tmp_path / "acme", TRACK, defaults=True)
+
+    assert fake_copier.calls[-1]["user_defaults"] == {"project_name": "acme"}
+    assert "project_name" not in fake_copier.data
+
+
+def test_answers_precedence_file_then_data_then_name(
+    tmp_path: Path, fake_copier: FakeCopier
+) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text(
+        f"track: {TRACK}\nproject_name: From File\nauthor_name: File Team\n"
+        "description: from the file\n",
+        encoding="utf-8",
+    )
+
+    create_project(
+        tmp_path / "p",
+        answers_file=answers,
+        data={"author_name": "Data Team", "project_name": "From Data"},
+        name="From Name",
+        defaults=True,
+    )
+
+    assert fake_copier.data == {
+        "track": TRACK,
+        "project_name": "From Name",
+        "author_name": "Data Team",
+        "description": "from the file",
+    }
+
+
+def test_answers_file_ignores_copier_keys_but_checks_src_path(
+    tmp_path: Path, fake_copier: FakeCopier
+) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text(
+        f"_commit: v0.0.1\n_src_path: {load_template().root}\n_mlscaffold_version: 0.0.1\n"
+        f"track: {TRACK}\n",
+        encoding="utf-8",
+    )
+
+    project = create_project(tmp_path / "p", answers_file=answers, defaults=True)
+
+    assert fake_copier.data == {"track": TRACK}
+    assert read_answers(project)["_mlscaffold_version"] == __version__
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "/opt/venv/lib/python3.11/site-packages/mlscaffold/_template",
+        "https://github.com/acme/mlscaffold.git",
+        "gh:acme/mlscaffold",
+    ],
+)
+@pytest.mark.usefixtures("fake_copier")
+def test_src_path_of_other_mlscaffold_installs_is_accepted(tmp_path: Path, src: str) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text(f"_src_path: {src}\ntrack: {TRACK}\n", encoding="utf-8")
+
+    create_project(tmp_path / "p", answers_file=answers, defaults=True)
+
+
+@pytest.mark.parametrize(
+    "src", ["gh:acme/cookiecutter-ml", "/srv/templates/other", "git@host:acme/ml.git"]
+)
+def test_src_path_of_another_template_is_refused(tmp_path: Path, src: str) -> None:
+    answers = tmp_path / "answers.yml"
+    answers.write_text(f"_src_path: '{src}'\ntrack: {TRACK}\n", encoding="utf-8")
+
+    with pytest.raises(AnswersError, match="another template"):
+        create_project(tmp_path / "p", answers_file=answers, defaults=True)
+
+
+def test_unreadable_answers_file(tmp_path: Path) -> None:
+    with pytest.raises(AnswersError, match="does not exist"):
+        create_project(tmp_path / "p", answers_file=tmp_path / "missing.yml")
+    with pytest.raises(AnswersError, match="cannot read"):
+        create_project(tmp_path / "p", answers_file=tmp_path)
+
+
+def test_unknown_track_lists_the_tracks(tmp_path: Path) -> None:
+    with pytest.raises(TrackError) as caught:
+        create_project(tmp_path / "p", "vision", defaults=True)
+
+    assert "unknown track 'vision'" in str(caught.value)
+    for name in load_template().track_names:
+        assert name in str(caught.value)
+
+
+def test_unknown_data_key_is_refused_before_rendering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copier
+
+    monkeypatch.setattr(copier, "run_copy", pytest.fail)
+
+    with pytest.raises(AnswersError, match="unknown answer 'api_key'"):
+        create_project(tmp_path / "p", TRACK, data={"api_key": "s3cret"})
+
+
+@pytest.mark.usefixtures("fake_copier")
+def test_empty_existing_folder_is_kept_and_filled(tmp_path: Path) -> None:
+    dest = tmp_path / "empty"
+    dest.mkdir()
+    inode = dest.stat().st_ino
+
+    create_project(dest, TRACK, defaults=True)
+
+    assert dest.stat().st_ino == inode
+    assert (dest / ".copier-answers.yml").is_file()
+    assert staging_dirs(tmp_path, "empty") == []
+
+
+@pytest.mark.usefixtures("fake_copier")
+def test_missing_parent_folders_are_created(tmp_path: Path) -> None:
+    project = create_project(tmp_path / "a" / "b" / "proj", TRACK, defaults=True)
+
+    assert (project / ".copier-answers.yml").is_file()
+
+
+def _failing_run_copy(exc: BaseException) -> Any:
+    def run_copy(src_path: str, dst_path: Path, *args: object, **kwargs: object) -> None:
+        (Path(dst_path) / "half-written.txt").write_text("partial", encoding="utf-8")
+        raise exc
+
+    return run_copy
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [
+        (RuntimeError("boom"), TemplateError),
+        (OSError(28, "No space left on device"), DestinationError),
+        (ValueError("Validation error for question 'x': bad"), AnswersError),
+        (KeyboardInterrupt(), KeyboardInterrupt),
+    ],
+    ids=["bug", "disk-full", "validation", "ctrl-c"],
+)
+def test_failed_render_leaves_no_destination_and_no_staging(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    raised: BaseException,
+    expected: type[BaseException],
+) -> None:
+    import copier
+
+    monkeypatch.setattr(copier, "run_copy", _failing_run_copy(raised))
+    dest = tmp_path / "p"
+
+    with pytest.raises(expected):
+        create_project(dest, TRACK, defaults=True)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_render_keeps_an_empty_destination_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copier
+
+    monkeypatch.setattr(copier, "run_copy", _failing_run_copy(RuntimeError("boom")))
+    dest = tmp_path / "p"
+    dest.mkdir()
+
+    with pytest.raises(TemplateError):
+        create_project(dest, TRACK, defaults=True)
+
+    assert [p.name for p in tmp_path.iterdir()] == ["p"]
+    assert list(dest.iterdir()) == []
+
+
+def test_template_without_answers_file_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copier
+
+    def run_copy(src_path: str, dst_path: Path, *args: object, **kwargs: object) -> None:
+        (Path(dst_path) / "README.md").write_text("# x\n", encoding="utf-8")
+
+    monkeypatch.setattr(copier, "run_copy", run_copy)
+
+    with pytest.raises(TemplateError, match=r"did not write \.copier-answers\.yml"):
+        create_project(tmp_path / "p", TRACK, defaults=True)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_during_render_cleans_up_and_restores_the_handler(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copier
+
+    def run_copy(src_path: str, dst_path: Path, *args: object, **kwargs: object) -> None:
+        (Path(dst_path) / "half-written.txt").write_text("partial", encoding="utf-8")
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler interrupts this
+
+    monkeypatch.setattr(copier, "run_copy", run_copy)
+    before = signal.getsignal(signal.SIGTERM)
+
+    with pytest.raises(Terminated) as caught:
+        create_project(tmp_path / "p", TRACK, defaults=True)
+
+    assert caught.value.signum == signal.SIGTERM
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+@pytest.mark.usefixtures("fake_copier")
+def test_stale_staging_from_a_dead_process_is_removed(tmp_path: Path) -> None:
+    dead = tmp_path / f".p.mlscaffold-{_dead_pid()}-0badcafe"
+    alive = tmp_path / f".p.mlscaffold-{os.getppid()}-0badcafe"
+    other = tmp_path / f".q.mlscaffold-{_dead_pid()}-0badcafe"
+    for folder in (dead, alive, other):
+        folder.mkdir()
+        (folder / "README.md").write_text("partial", encoding="utf-8")
+
+    create_project(tmp_path / "p", TRACK, defaults=True)
+
+    assert not dead.exists()
+    assert alive.exists()
+    assert other.exists()
