@@ -18,6 +18,7 @@ import signal
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
+import contextlib
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -427,6 +428,28 @@ def _render(
             raise
 
 
+@contextlib.contextmanager
+def _without_index_sync() -> Iterator[None]:
+    """Skip Copier's per-file git-index sync of executable bits while rendering a new project.
+
+    Copier runs ``git config`` once per rendered file to keep an existing repository's index in
+    step with file modes; that sync only acts on files git already tracks, and a project rendered
+    into a fresh staging folder has none, so it would spend a subprocess per file to do nothing.
+    """
+    import copier._main as copier_main
+
+    worker = getattr(copier_main, "Worker", None)
+    original = getattr(worker, "_sync_git_index_executable_bit", None)
+    if worker is None or original is None:
+        yield
+        return
+    worker._sync_git_index_executable_bit = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        worker._sync_git_index_executable_bit = original
+
+
 def _run_copier(
     template: Template,
     staging: Path,
@@ -443,7 +466,7 @@ def _run_copier(
     from copier.errors import CopierError, DirtyLocalWarning, InteractiveSessionError
 
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _without_index_sync():
             # Run from a clone, uncommitted template edits are rendered on purpose.
             warnings.simplefilter("ignore", DirtyLocalWarning)
             copier.run_copy(

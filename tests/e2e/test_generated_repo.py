@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from mlscaffold._audit import audit_repository
 from mlscaffold._new import create_project
 from tests.support import EXAMPLES
 
@@ -28,7 +29,8 @@ def _environment() -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"}
+        # A user's machine writes bytecode caches; without them every step re-compiles its imports.
+        if key not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE"}
     }
     # uv comes with the test extra, next to this interpreter; the Makefile uses it when found.
     uv_dirs = [Path(sys.executable).parent]
@@ -61,3 +63,7 @@ def test_generated_project_passes_its_own_checks(example: Path, tmp_path: Path) 
             f"`make {target}` failed with exit code {completed.returncode} in {project}\n"
             f"--- stdout ---\n{completed.stdout}\n--- stderr ---\n{completed.stderr}"
         )
+
+    report = audit_repository(project)
+    failed = [f"{c.id}: {c.evidence}" for c in report.checks if not c.passed]
+    assert report.score == 100, f"audit after `make all` found gaps: {failed}"

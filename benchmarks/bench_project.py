@@ -1,0 +1,128 @@
+"""Time a generated project from nothing to green, its pipeline, and its API latency.
+
+For each track (default: every example in ``examples/``) this script:
+
+1. generates a project with ``mlscaffold new``;
+2. times a fresh virtual environment plus install (uv, warm package cache) and, separately, the
+   project's full test suite: "time to green" is their sum;
+3. times ``make all`` at the default data size;
+4. serves the promoted model in its own process (one worker, ``OMP_NUM_THREADS=1``) and sends
+   sequential requests to the track's endpoint on 127.0.0.1, reporting p50/p95/p99.
+
+It prints a Markdown table. Figures are measured, never asserted: machines are noisy, so compare
+numbers taken side by side in one run.
+
+Usage: python benchmarks/bench_project.py [--track NAME ...] [--requests N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
+
+_LATENCY = """
+import json, sys
+from {pkg}.config import load_config
+from {pkg}.serving import routes
+from {pkg}.serving.loadtest import local_server, run_load
+cfg = load_config("configs/config.yaml")
+payloads = routes.sample_requests(cfg, 256)
+with local_server(cfg) as url:
+    print(json.dumps(run_load(url, payloads, requests={n}, concurrency=1, timeout_s=600)))
+"""
+
+
+def _env() -> dict[str, str]:
+    # A user's machine writes bytecode caches; measure that, not a cache-less interpreter.
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE"}
+    }
+    uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
+    env["PATH"] = os.pathsep.join([str(Path(uv).parent), env.get("PATH", "")])
+    return env
+
+
+def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(
+            f"{' '.join(command)} failed in {cwd}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
+    return elapsed, done.stdout
+
+
+def bench(example: Path, requests: int) -> dict[str, object]:
+    """Every figure for one track."""
+    env = _env()
+    mlscaffold = shutil.which("mlscaffold") or "mlscaffold"
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / example.stem
+        _timed(
+            [mlscaffold, "new", str(project), "--answers-file", str(example), "--defaults"],
+            Path(tmp),
+            env,
+        )
+        answers = (project / ".copier-answers.yml").read_text()
+        package = next(
+            line.split(":", 1)[1].strip()
+            for line in answers.splitlines()
+            if line.startswith("package_name:")
+        )
+        install_s, _ = _timed(["make", "setup"], project, env)
+        test_s, _ = _timed(
+            [".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env
+        )
+        all_s, _ = _timed(["make", "all"], project, env)
+        _, out = _timed(
+            [".venv/bin/python", "-c", _LATENCY.format(pkg=package, n=requests)],
+            project,
+            env | {"OMP_NUM_THREADS": "1"},
+        )
+        latency = json.loads(out.strip().splitlines()[-1])
+    return {
+        "track": example.stem,
+        "install_s": install_s,
+        "tests_s": test_s,
+        "green_s": install_s + test_s,
+        "make_all_s": all_s,
+        **{k: latency[k] for k in ("p50_ms", "p95_ms", "p99_ms", "errors", "requests")},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--track", action="append", help="track to measure (repeatable)")
+    parser.add_argument("--requests", type=int, default=1000, help="sequential API requests")
+    args = parser.parse_args()
+    examples = [e for e in EXAMPLES if not args.track or e.stem in args.track]
+    rows = [bench(example, args.requests) for example in examples]
+    print(
+        f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')}"
+    )
+    print()
+    print(
+        "| track | venv + install (uv, warm) | test suite | time to green | make all | API p50 / p95 / p99 (sequential) | errors |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['track']} | {r['install_s']:.1f} s | {r['tests_s']:.1f} s | {r['green_s']:.1f} s | "
+            f"{r['make_all_s']:.1f} s | {r['p50_ms']:.1f} / {r['p95_ms']:.1f} / {r['p99_ms']:.1f} ms | "
+            f"{r['errors']} of {r['requests']} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
