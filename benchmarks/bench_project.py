@@ -102,24 +102,26 @@ def bench(example: Path, requests: int) -> dict[str, object]:
 
 
 def main() -> None:
+    """Measure the chosen tracks and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--track", action="append", help="track to measure (repeatable)")
     parser.add_argument("--requests", type=int, default=1000, help="sequential API requests")
     args = parser.parse_args()
     examples = [e for e in EXAMPLES if not args.track or e.stem in args.track]
     rows = [bench(example, args.requests) for example in examples]
-    print(
-        f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')}"
-    )
+    when = time.strftime("%Y-%m-%d %H:%M")
+    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, {when}")
     print()
     print(
-        "| track | venv + install (uv, warm) | test suite | time to green | make all | API p50 / p95 / p99 (sequential) | errors |"
+        "| track | venv + install (uv, warm) | test suite | time to green | make all "
+        "| API p50 / p95 / p99 (sequential) | errors |"
     )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
+        latency = f"{r['p50_ms']:.1f} / {r['p95_ms']:.1f} / {r['p99_ms']:.1f} ms"
         print(
-            f"| {r['track']} | {r['install_s']:.1f} s | {r['tests_s']:.1f} s | {r['green_s']:.1f} s | "
-            f"{r['make_all_s']:.1f} s | {r['p50_ms']:.1f} / {r['p95_ms']:.1f} / {r['p99_ms']:.1f} ms | "
+            f"| {r['track']} | {r['install_s']:.1f} s | {r['tests_s']:.1f} s | "
+            f"{r['green_s']:.1f} s | {r['make_all_s']:.1f} s | {latency} | "
             f"{r['errors']} of {r['requests']} |"
         )
 

@@ -5,6 +5,11 @@ staging folder next to the destination, which is moved into place only when rend
 An error, Ctrl-C or SIGTERM removes the staging folder, so the destination either holds the whole
 project or does not exist. A staging folder left by a killed process is removed by the next run
 for the same destination.
+
+The answers file then records the template repository as ``_src_path`` and the release it was
+rendered from as ``_commit`` (see :func:`mlscaffold._template.rendered_commit`), whichever copy
+of the template was rendered, so that ``mlscaffold update`` (or ``copier update``) can take later
+releases into the project.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 import secrets
 import shutil
 import signal
+import textwrap
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
@@ -27,7 +33,7 @@ from typing import Any
 import yaml
 
 from mlscaffold import __version__
-from mlscaffold._template import Template, load_template
+from mlscaffold._template import Template, load_template, rendered_commit, template_repository
 from mlscaffold.errors import (
     AnswersError,
     DestinationError,
@@ -201,8 +207,10 @@ def _is_own_template(src: str, template: Template) -> bool:
 
     Accepted: this installation's template, the ``mlscaffold/_template`` folder of any other
     installation, a clone of the mlscaffold repository, and a git URL of a repository named
-    ``mlscaffold``.
+    ``mlscaffold``, or the repository named by ``MLSCAFFOLD_TEMPLATE_REPO``.
     """
+    if src == template_repository():
+        return True
     if "://" in src or src.startswith(_URL_PREFIXES):
         tail = src.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
         return tail.removesuffix(".git") == "mlscaffold"
@@ -318,19 +326,48 @@ def _move_into_place(staging: Path, dest: Path) -> None:
         ) from None
 
 
-def _stamp_version(answers_path: Path, answers_file: str) -> None:
+def stamp_answers(
+    answers_path: Path,
+    answers_file: str,
+    *,
+    commit: str,
+    version: str = __version__,
+    note: str | None = None,
+) -> None:
+    """Record in a project's answers file where its template came from.
+
+    ``_src_path`` becomes the template repository (:func:`template_repository`) and ``_commit``
+    ``commit``, so that ``copier update`` and ``mlscaffold update`` can find the version the
+    project was rendered from; :data:`VERSION_KEY` is set to ``version``. Leading comment lines
+    are kept; ``note`` is added as one more.
+    """
     if not answers_path.is_file():
         raise TemplateError(
             f"the template did not write {answers_file}, so the project could not be updated "
             "later; the template needs a '{{ _copier_conf.answers_file }}.jinja' file"
         )
     text = answers_path.read_text(encoding="utf-8")
-    if text and not text.endswith("\n"):
-        text += "\n"
+    header = "".join(
+        line for line in text.splitlines(keepends=True)[: _leading_comments(text)]
+    )
+    loaded = yaml.safe_load(text) or {}
+    if not isinstance(loaded, dict):
+        raise TemplateError(f"{answers_file} is not a YAML mapping; this is a template bug")
+    loaded.pop(VERSION_KEY, None)
+    loaded.update({"_src_path": template_repository(), "_commit": commit})
+    if note:
+        header += "".join(f"# {line}\n" for line in textwrap.wrap(f"{VERSION_KEY}: {note}", 96))
     answers_path.write_text(
-        text + yaml.safe_dump({VERSION_KEY: __version__}, default_flow_style=False),
+        header
+        + yaml.safe_dump(loaded, default_flow_style=False, allow_unicode=True, sort_keys=True)
+        + yaml.safe_dump({VERSION_KEY: version}, default_flow_style=False),
         encoding="utf-8",
     )
+
+
+def _leading_comments(text: str) -> int:
+    lines = text.splitlines()
+    return next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
 
 
 def _derived_hint(message: str, answers: Mapping[str, Any], dest: Path) -> str:
@@ -419,7 +456,13 @@ def _render(
         staging = _make_staging(dest)
         try:
             _run_copier(template, staging, answers, user_defaults, prompt=prompt, dest=dest)
-            _stamp_version(staging / template.answers_file, template.answers_file)
+            rendered = rendered_commit(template)
+            stamp_answers(
+                staging / template.answers_file,
+                template.answers_file,
+                commit=rendered.commit,
+                note=rendered.note,
+            )
             with guard.held():
                 _move_into_place(staging, dest)
         except BaseException:

@@ -44,7 +44,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except Terminated as exc:
             name = signal.Signals(exc.signum).name
-            click.secho(f"Error: stopped by {name}; nothing was created", fg="red", err=True)
+            click.secho(f"Error: stopped by {name}; {exc.outcome}", fg="red", err=True)
             raise click.exceptions.Exit(128 + exc.signum) from None
         except Exception as exc:
             if not _is_user_error(exc):

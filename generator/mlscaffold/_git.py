@@ -1,0 +1,61 @@
+"""Run git, the one way mlscaffold reads template versions and changes a project's history."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from mlscaffold.errors import UpdateError
+
+# Commits mlscaffold makes for its own bookkeeping (never left in a project's history) carry
+# this identity, so they work where no git identity is configured.
+OWN_IDENTITY = ("-c", "user.name=mlscaffold", "-c", "user.email=mlscaffold@localhost")
+
+
+class GitFailed(Exception):
+    """A git command exited with a non-zero status.
+
+    Attributes:
+        command: The git arguments.
+        stderr: What git wrote to stderr, stripped.
+    """
+
+    def __init__(self, command: tuple[str, ...], stderr: str) -> None:
+        super().__init__(f"git {' '.join(command)}: {stderr}")
+        self.command = command
+        self.stderr = stderr
+
+
+def git(*args: str, cwd: Path, stdin: str | None = None) -> str:
+    """Run ``git ARGS`` in ``cwd`` and return its stdout.
+
+    Raises:
+        GitFailed: git exited with a non-zero status.
+        UpdateError: git is not installed.
+    """
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        completed = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise UpdateError("git is not installed or not on PATH; install git and retry") from None
+    if completed.returncode != 0:
+        raise GitFailed(args, completed.stderr.strip())
+    return completed.stdout
+
+
+def git_ok(*args: str, cwd: Path) -> bool:
+    """Whether ``git ARGS`` succeeds in ``cwd`` (its output is discarded)."""
+    try:
+        git(*args, cwd=cwd)
+    except GitFailed:
+        return False
+    return True
