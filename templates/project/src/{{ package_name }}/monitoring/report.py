@@ -1,7 +1,8 @@
-"""The drift report: a Markdown summary and a PSI bar chart, one pair per monitoring run."""
+"""Monitoring verdicts: a Markdown report and a PSI bar chart per run, and the alert when due."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from ..core.drift import FeatureDrift
-from ..io.files import write_text
+from ..io.files import write_json, write_text
+from ..settings import MonitoringConfig
+from .alerts import send_alert
 
 
 def plot_psi(drifts: list[FeatureDrift], path: Path, *, warn: float, alert: float) -> None:
@@ -74,3 +77,68 @@ Batch: `{batch}`
 See `docs/runbook.md` for what to do when this report says ALERT.
 """
     write_text(path, text)
+
+
+@dataclass(frozen=True)
+class MonitorOutcome:
+    """Result of one monitoring run."""
+
+    alert: bool
+    summary: str
+    report: Path
+
+
+def conclude(
+    monitoring: MonitoringConfig,
+    *,
+    source: Path,
+    out_dir: Path,
+    drifts: list[FeatureDrift],
+    checks: list[dict[str, Any]],
+    score_feature: str,
+    score_label: str,
+    extra: dict[str, Any] | None = None,
+) -> MonitorOutcome:
+    """Turn drift results and data-quality checks into a verdict, a report and, if due, an alert.
+
+    The alert fires when more input features drift than ``max_drifted_features`` allows, when the
+    model's own output (``score_feature``) drifts, or when any check fails.
+    """
+    drifted = [d for d in drifts if d.status == "drift" and d.feature != score_feature]
+    score = next(d for d in drifts if d.feature == score_feature)
+    reasons = []
+    if len(drifted) > monitoring.max_drifted_features:
+        reasons.append(
+            f"{len(drifted)} input feature(s) drifted (PSI >= {monitoring.psi_alert}): "
+            + ", ".join(f"{d.feature} {d.psi:.2f}" for d in drifted)
+        )
+    if score.status == "drift":
+        reasons.append(f"{score_label} distribution drifted (PSI {score.psi:.2f})")
+    reasons += [f"{c['check']} {c['value']} outside {c['limit']}" for c in checks if not c["ok"]]
+    alert = bool(reasons)
+    plot = out_dir / f"{source.stem}_psi.png"
+    plot_psi(drifts, plot, warn=monitoring.psi_warn, alert=monitoring.psi_alert)
+    report = out_dir / f"{source.stem}.md"
+    write_report(
+        report,
+        title="Monitoring report",
+        batch=str(source),
+        drifts=drifts,
+        checks=checks,
+        alert=alert,
+        reasons=reasons,
+        plot=plot,
+    )
+    write_json(
+        out_dir / f"{source.stem}.json",
+        {"alert": alert, "reasons": reasons, "drift": [d.as_dict() for d in drifts], "checks": checks}
+        | (extra or {}),
+    )
+    if not alert:
+        return MonitorOutcome(
+            False, f"no drift in {source}: every check within its threshold (report {report})", report
+        )
+    where = send_alert(monitoring.alert, {"batch": str(source), "reasons": reasons, "report": str(report)})
+    return MonitorOutcome(
+        True, f"ALERT for {source}: {'; '.join(reasons)} (alert sent to {where}; report {report})", report
+    )
