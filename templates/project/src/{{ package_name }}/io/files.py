@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 _CHUNK = 1 << 20
 
 
@@ -50,6 +52,12 @@ def write_text(target: Path, text: str) -> None:
     """Write text atomically."""
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def write_csv(frame: pd.DataFrame, target: Path) -> None:
+    """Write a table as CSV atomically: readers never see half a file."""
+    with atomic_path(target) as tmp:
+        frame.to_csv(tmp, index=False)
 
 
 def write_json(target: Path, payload: Any) -> None:
