@@ -15,8 +15,6 @@ from . import __version__
 from .config import load_config
 from .errors import ProjectError
 from .jobs import pipeline, report
-from .serving import app as serving_app
-from .serving import loadtest
 
 _PROG = __name__.split(".")[0]
 EXIT_ALERT = 3
@@ -59,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "evaluate":
             print(pipeline.evaluate(cfg))
         elif args.command == "serve":
-            serving_app.serve(cfg, args.host, args.port)
+            from .serving.app import serve  # the web stack is loaded only by the verbs that use it
+
+            serve(cfg, args.host, args.port)
         elif args.command == "predict":
             print(pipeline.predict(cfg, args.input, args.output))
         elif args.command == "monitor":
@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "report":
             return report.check(cfg) if args.check else report.render(cfg)
         elif args.command == "loadtest":
-            result = loadtest.loadtest(cfg, url=args.url, requests=args.requests)
+            from .serving.loadtest import loadtest
+
+            result = loadtest(cfg, url=args.url, requests=args.requests)
             print(
                 f"{result['requests']} requests, {result['errors']} errors: p50 {result['p50_ms']} ms, "
                 f"p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, {result['throughput_rps']} req/s"

@@ -87,7 +87,7 @@ class ServingConfig(StrictModel):
 class LoadTestConfig(StrictModel):
     """A bounded load test against 127.0.0.1 only."""
 
-    requests: int = Field(2000, gt=0, le=100_000)
+    requests: int = Field(1000, gt=0, le=100_000)
     concurrency: int = Field(8, gt=0, le=64)
     timeout_s: float = Field(120.0, gt=0)
     instance_cost_per_hour: float = Field(0.10, ge=0, description="USD, for cost per 1k")

@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 _EPS = 1e-4
 
@@ -63,6 +62,8 @@ def categorical_psi(reference: pd.Series, current: pd.Series) -> tuple[float, fl
     psi = _psi(ref / ref.sum(), cur / cur.sum())
     table = np.vstack([ref, cur])
     table = table[:, table.sum(axis=0) > 0]
+    from scipy import stats  # loaded here: scipy.stats takes about a second to import
+
     p_value = float(stats.chi2_contingency(table)[1]) if table.shape[1] > 1 else 1.0
     return psi, p_value
 
@@ -83,6 +84,8 @@ def compare(
     psi_alert: float,
 ) -> list[FeatureDrift]:
     """Drift of every listed column, worst first."""
+    from scipy import stats  # loaded here: scipy.stats takes about a second to import
+
     results = []
     for column in numeric:
         ref = reference[column].to_numpy(dtype=float)

@@ -6,12 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
 from ..core.drift import FeatureDrift
+from ..io.figures import pyplot
 from ..io.files import write_json, write_text
 from ..settings import MonitoringConfig
 from .alerts import send_alert
@@ -19,6 +15,7 @@ from .alerts import send_alert
 
 def plot_psi(drifts: list[FeatureDrift], path: Path, *, warn: float, alert: float) -> None:
     """Horizontal bars of PSI per feature, with the warn and alert thresholds."""
+    plt = pyplot()
     path.parent.mkdir(parents=True, exist_ok=True)
     names = [d.feature for d in drifts][::-1]
     values = [min(d.psi, 5.0) for d in drifts][::-1]
