@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -32,3 +36,86 @@ def read_answers(project: Path) -> dict[str, object]:
     loaded = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
     assert isinstance(loaded, dict)
     return loaded
+
+
+def sh(*args: str | Path, cwd: Path) -> str:
+    """Run a command in ``cwd``, assert that it succeeded, and return its stdout."""
+    completed = subprocess.run(
+        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, f"{args}: {completed.stderr}"
+    return completed.stdout
+
+
+def commit_all(repo: Path, message: str) -> None:
+    """Commit every change in ``repo``."""
+    sh("git", "add", "-A", cwd=repo)
+    sh("git", "commit", "--quiet", "--no-verify", "-m", message, cwd=repo)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first ``old`` in a text file with ``new``."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def append(path: Path, text: str) -> None:
+    """Add ``text`` at the end of a text file."""
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+@contextmanager
+def isolated_git(folder: Path) -> Iterator[None]:
+    """Git without the user's configuration, with a test identity, inside the block."""
+    config = folder / "gitconfig"
+    config.write_text("[init]\n\tdefaultBranch = main\n", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GIT_CONFIG_GLOBAL", str(config))
+        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+        for role in ("AUTHOR", "COMMITTER"):
+            patch.setenv(f"GIT_{role}_NAME", "Test User")
+            patch.setenv(f"GIT_{role}_EMAIL", "test@example.com")
+        yield
+
+
+def template_repository_at(dest: Path, tag: str = "v0.1.0") -> Path:
+    """A git repository of this checkout's template (copier.yml and templates/), tagged ``tag``."""
+    import shutil
+
+    dest.mkdir(parents=True)
+    shutil.copy2(REPO_ROOT / "copier.yml", dest / "copier.yml")
+    shutil.copytree(
+        REPO_ROOT / "templates",
+        dest / "templates",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    sh("git", "init", "--quiet", cwd=dest)
+    commit_all(dest, f"Template {tag}")
+    sh("git", "tag", tag, cwd=dest)
+    return dest
+
+
+def generate_at(template_repo: Path, dest: Path, tag: str, answers: dict[str, str]) -> Path:
+    """Render ``template_repo`` at ``tag`` the way ``mlscaffold new`` does, then commit it."""
+    import copier
+
+    from mlscaffold._new import stamp_answers
+    from mlscaffold._template import TEMPLATE_REPO_ENV
+
+    copier.run_copy(
+        str(template_repo),
+        dest,
+        data=answers,
+        vcs_ref=tag,
+        defaults=True,
+        quiet=True,
+        unsafe=False,
+        settings=copier.Settings(),
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(TEMPLATE_REPO_ENV, str(template_repo))
+        stamp_answers(dest / ANSWERS_FILE, ANSWERS_FILE, commit=tag, version=tag.lstrip("v"))
+    sh("git", "init", "--quiet", cwd=dest)
+    commit_all(dest, "Create project with mlscaffold")
+    return dest

@@ -14,6 +14,7 @@ releases into the project.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -24,7 +25,6 @@ import textwrap
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
-import contextlib
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -347,9 +347,7 @@ def stamp_answers(
             "later; the template needs a '{{ _copier_conf.answers_file }}.jinja' file"
         )
     text = answers_path.read_text(encoding="utf-8")
-    header = "".join(
-        line for line in text.splitlines(keepends=True)[: _leading_comments(text)]
-    )
+    header = "".join(line for line in text.splitlines(keepends=True)[: _leading_comments(text)])
     loaded = yaml.safe_load(text) or {}
     if not isinstance(loaded, dict):
         raise TemplateError(f"{answers_file} is not a YAML mapping; this is a template bug")

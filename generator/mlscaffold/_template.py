@@ -183,7 +183,7 @@ def load_template() -> Template:
 
 
 def template_repository() -> str:
-    """The template repository new projects record: ``$MLSCAFFOLD_TEMPLATE_REPO`` or the canonical one."""
+    """The repository projects record: ``$MLSCAFFOLD_TEMPLATE_REPO``, else the canonical one."""
     return os.environ.get(TEMPLATE_REPO_ENV, "").strip() or CANONICAL_TEMPLATE_REPO
 
 

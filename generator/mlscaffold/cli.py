@@ -2,7 +2,8 @@
 
 Each command parses its options, makes one call into the core and prints the result. Errors are
 translated in one place, :class:`_Group`: a user error becomes a red ``Error: ...`` line on stderr
-and exit status 1; click's usage errors keep status 2.
+and exit status 1; click's usage errors keep status 2. ``update`` exits with status 3 when it
+leaves (or, with --dry-run, would leave) files with conflicts to resolve.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ from mlscaffold import __version__
 from mlscaffold._audit import audit_repository, format_report
 from mlscaffold._new import create_project
 from mlscaffold._template import load_template
+from mlscaffold._update import format_update, update_project
 from mlscaffold.errors import MlscaffoldError, Terminated
 
 if TYPE_CHECKING:
     _ChoiceBase = click.Choice[str]
 else:  # click < 8.4 is not generic at run time
     _ChoiceBase = click.Choice
+
+
+EXIT_CONFLICTS = 3
+"""Exit status of ``update`` when conflicts remain to be resolved."""
 
 
 def _is_user_error(exc: BaseException) -> bool:
@@ -189,3 +195,47 @@ def audit(path: Path, as_json: bool, fail_under: float) -> None:
     if report.score < fail_under:
         click.echo(f"score {report.score:g} is below --fail-under {fail_under:g}", err=True)
         raise click.exceptions.Exit(1)
+
+
+@main.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--to",
+    metavar="VERSION",
+    help=f"Template release to update to, for example 0.2.0. Default: {__version__}, this "
+    "mlscaffold's version.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Update a throwaway copy and list what would change; PATH is not touched.",
+)
+@click.option(
+    "--data",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=_parse_data,
+    help="Change an answer (repeatable), for example --data description='Card fraud scoring'.",
+)
+@click.option(
+    "--template-repo",
+    metavar="REPO",
+    help="Template git repository to read releases from (a local clone or a URL). Default: "
+    "$MLSCAFFOLD_TEMPLATE_REPO, else the mlscaffold clone running this command if it has "
+    "release tags, else the canonical repository.",
+)
+def update(
+    path: Path, to: str | None, dry_run: bool, data: dict[str, str], template_repo: str | None
+) -> None:
+    """Update the project in PATH (default: here) to a later template release.
+
+    Template changes are merged into your edits with a three-way merge. Files the template moved
+    are moved first, with your edits, in a commit; the other changes are left uncommitted for
+    review. Lines changed by both sides are written inline between conflict markers and listed
+    at the end (exit status 3). PATH must be a git repository without uncommitted changes; a
+    failed or interrupted update leaves it as it was.
+    """
+    report = update_project(path, to=to, data=data, dry_run=dry_run, template_repo=template_repo)
+    click.echo(format_update(report))
+    if report.conflicts:
+        raise click.exceptions.Exit(EXIT_CONFLICTS)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from mlscaffold import __version__
+from mlscaffold._template import template_repository
 from tests.support import EXAMPLES, REPO_ROOT, list_files, read_answers
 
 pytestmark = pytest.mark.slow
@@ -70,7 +72,8 @@ def test_installed_mlscaffold_works_from_another_folder(wheel: Path, tmp_path: P
     _run(mlscaffold, "new", "proj", "--answers-file", example, cwd=tmp_path)
 
     assert "mlscaffold" in version.stdout
+    # The answers file names the template repository and this release, so the project can be
+    # updated later; the installed folder it was rendered from is not recorded.
     answers = read_answers(tmp_path / "proj")
-    src = Path(str(answers["_src_path"]))
-    assert src.parts[-2:] == ("mlscaffold", "_template")
-    assert src.is_relative_to(venv.resolve())
+    assert answers["_src_path"] == template_repository()
+    assert answers["_commit"] == f"v{__version__}"

@@ -18,6 +18,7 @@ import yaml
 from pytest_copie.plugin import Copie
 
 from mlscaffold import __version__
+from mlscaffold._template import template_repository
 from tests.render.update_expected import project_files, read_expected, render_example
 from tests.support import ANSWERS_FILE, EXAMPLES, REPO_ROOT, read_answers
 
@@ -128,4 +129,7 @@ def test_installed_layout_renders_the_same_files(
 
     assert completed.returncode == 0, completed.stderr
     assert project_files(dest) == project_files(project)
-    assert read_answers(dest)["_src_path"] == str(site / "mlscaffold" / "_template")
+    # The packaged template is release v<version> of the template repository.
+    answers = read_answers(dest)
+    assert answers["_src_path"] == template_repository()
+    assert answers["_commit"] == f"v{__version__}"

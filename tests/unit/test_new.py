@@ -14,7 +14,7 @@ import pytest
 
 from mlscaffold import __version__
 from mlscaffold._new import create_project
-from mlscaffold._template import load_template
+from mlscaffold._template import load_template, rendered_commit, template_repository
 from mlscaffold.errors import (
     AnswersError,
     DestinationError,
@@ -39,7 +39,9 @@ def test_renders_the_template_root_without_prompting(tmp_path: Path) -> None:
 
     assert project == tmp_path / "acme"
     answers = read_answers(project)
-    assert answers["_src_path"] == str(load_template().root)
+    # The answers file names the template repository and version, not the folder rendered.
+    assert answers["_src_path"] == template_repository()
+    assert answers["_commit"] == rendered_commit(load_template()).commit
     assert answers["track"] == TRACK
     assert answers["project_name"] == "acme"
     assert answers["_mlscaffold_version"] == __version__
