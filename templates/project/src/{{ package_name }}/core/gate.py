@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def _show(value: float) -> str:
+    """A score as people read it: thousands separated, small values to four digits."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 @dataclass(frozen=True)
 class GateDecision:
     """Whether the candidate may replace the champion, and why."""
@@ -32,21 +37,23 @@ def promotion_gate(
     best_name, best = max(baselines.items(), key=lambda item: item[1])
     required = best + abs(best) * min_improvement
     if candidate > required or (best == 0 and candidate > 0 and min_improvement == 0):
-        reasons.append(f"{metric} {candidate:,.4g} beats baseline '{best_name}' ({best:,.4g}) by the margin")
+        reasons.append(
+            f"{metric} {_show(candidate)} beats baseline '{best_name}' ({_show(best)}) by the margin"
+        )
     else:
         passed = False
         reasons.append(
-            f"{metric} {candidate:,.4g} does not beat baseline '{best_name}' ({best:,.4g}) "
-            f"by {min_improvement:.0%} (needs > {required:,.4g})"
+            f"{metric} {_show(candidate)} does not beat baseline '{best_name}' ({_show(best)}) "
+            f"by {min_improvement:.0%} (needs > {_show(required)})"
         )
     if champion is not None:
         floor = champion + abs(champion) * champion_margin
         if candidate >= floor:
-            reasons.append(f"{metric} {candidate:,.4g} reaches the champion's bar ({floor:,.4g})")
+            reasons.append(f"{metric} {_show(candidate)} reaches the champion's bar ({_show(floor)})")
         else:
             passed = False
             reasons.append(
-                f"{metric} {candidate:,.4g} does not reach the champion's bar ({floor:,.4g}: "
-                f"champion {champion:,.4g} + {champion_margin:.0%})"
+                f"{metric} {_show(candidate)} does not reach the champion's bar ({_show(floor)}: "
+                f"champion {_show(champion)} + {champion_margin:.0%})"
             )
     return GateDecision(passed, reasons)
