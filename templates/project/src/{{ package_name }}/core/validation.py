@@ -10,7 +10,7 @@ from __future__ import annotations
 import types
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types as at
 import numpy as np
@@ -73,6 +73,9 @@ def _bounds_rules(series: pd.Series, metadata: list[Any]) -> list[tuple[pd.Serie
 
 def _column_violations(name: str, raw: pd.Series, annotation: Any, metadata: list[Any]) -> list[Violation]:
     kind, optional = _unwrap(annotation)
+    if get_origin(kind) is Annotated:  # ``Annotated[X, ...] | None`` keeps its rules inside
+        kind, *inner = get_args(kind)
+        metadata = [*metadata, *(rule for item in inner for rule in getattr(item, "metadata", [item]))]
     missing = raw.isna()
     if raw.dtype == object:
         missing |= raw.astype(str).str.strip() == ""
@@ -95,6 +98,7 @@ def _column_violations(name: str, raw: pd.Series, annotation: Any, metadata: lis
     elif kind is datetime:
         parsed = pd.to_datetime(raw, errors="coerce", utc=True, format="ISO8601")
         found.append((present & parsed.isna(), "not an ISO-8601 timestamp"))
+        found += [(present & mask.fillna(False), rule) for mask, rule in _bounds_rules(parsed, metadata)]
     elif get_origin(kind) is Literal:
         choices = [str(c) for c in get_args(kind)]
         found.append((present & ~raw.isin(choices), f"not one of {choices}"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -110,6 +111,12 @@ def serve(cfg: Config, host: str, port: int) -> None:
     import uvicorn
 
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(message)s")
-    uvicorn.run(
-        create_app(cfg), host=host, port=port, workers=1, access_log=False, timeout_graceful_shutdown=10
-    )
+    app = create_app(cfg)
+    # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal to whatever handler
+    # was there before. With the default one the process would die of the signal after a clean
+    # drain; this one lets it return, so a requested stop exits 0.
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        uvicorn.run(app, host=host, port=port, workers=1, access_log=False, timeout_graceful_shutdown=10)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
