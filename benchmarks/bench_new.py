@@ -19,44 +19,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def _script(name: str) -> list[str]:
-    candidate = Path(sys.executable).parent / name
-    if candidate.exists():
-        return [str(candidate)]
-    if name == "mlscaffold":
-        return [sys.executable, "-m", "mlscaffold"]
-    return [sys.executable, "-m", name]
-
-
-def _template_root() -> tuple[Path, bool]:
-    """The template mlscaffold renders, and whether it is a git checkout."""
-    code = (
-        "from mlscaffold._template import load_template as l; t = l(); "
-        "print(t.is_git_clone); print(t.root)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.splitlines()
-    return Path(out[1]), out[0] == "True"
-
-
-def _time(command: Sequence[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if completed.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{completed.stderr}")
-    return elapsed
+from benchlib import REPO_ROOT, clean_env, script, template_root, timed
 
 
 def _measure(
@@ -66,7 +34,8 @@ def _measure(
     times = []
     for index in range(runs + 1):
         dest = workdir / f"run{index}" / "project"
-        elapsed = _time(build(dest), env)
+        dest.parent.mkdir(parents=True)
+        elapsed, _ = timed(build(dest), dest.parent, env)
         if index:
             times.append(elapsed)
     return times
@@ -84,16 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     examples = args.example or sorted((REPO_ROOT / "examples").glob("*.yml"))
-    mlscaffold = _script("mlscaffold")
-    copier = _script("copier")
-    root, is_git = _template_root()
+    mlscaffold = script("mlscaffold")
+    copier = script("copier")
+    root, is_git = template_root()
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-new-") as tmp:
         settings = Path(tmp) / "copier-settings.yml"
         settings.write_text("{}\n", encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["COPIER_SETTINGS_PATH"] = str(settings)
+        env = clean_env({"COPIER_SETTINGS_PATH": str(settings)})
         for example in examples:
             example = example.resolve()
 

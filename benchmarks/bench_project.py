@@ -20,15 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted((ROOT / "examples").glob("*.yml"))
+from benchlib import EXAMPLES, clean_env, generate, package_name, timed
 
 _LATENCY = """
 import json, sys
@@ -42,50 +39,19 @@ with local_server(cfg) as url:
 """
 
 
-def _env() -> dict[str, str]:
-    # A user's machine writes bytecode caches; measure that, not a cache-less interpreter.
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE"}
-    }
-    uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
-    env["PATH"] = os.pathsep.join([str(Path(uv).parent), env.get("PATH", "")])
-    return env
-
-
-def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(
-            f"{' '.join(command)} failed in {cwd}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-        )
-    return elapsed, done.stdout
-
-
 def bench(example: Path, requests: int) -> dict[str, object]:
     """Every figure for one track."""
-    env = _env()
-    mlscaffold = shutil.which("mlscaffold") or "mlscaffold"
+    env = clean_env()
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / example.stem
-        _timed(
-            [mlscaffold, "new", str(project), "--answers-file", str(example), "--defaults"],
-            Path(tmp),
-            env,
-        )
-        answers = (project / ".copier-answers.yml").read_text()
-        package = next(
-            line.split(":", 1)[1].strip()
-            for line in answers.splitlines()
-            if line.startswith("package_name:")
-        )
-        install_s, _ = _timed(["make", "setup"], project, env)
-        test_s, _ = _timed(
+        generate(example, project, env)
+        package = package_name(project)
+        install_s, _ = timed(["make", "setup"], project, env)
+        test_s, _ = timed(
             [".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env
         )
-        all_s, _ = _timed(["make", "all"], project, env)
-        _, out = _timed(
+        all_s, _ = timed(["make", "all"], project, env)
+        _, out = timed(
             [".venv/bin/python", "-c", _LATENCY.format(pkg=package, n=requests)],
             project,
             env | {"OMP_NUM_THREADS": "1"},
