@@ -21,24 +21,10 @@ import os
 import statistics
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from benchlib import REPO_ROOT, clean_env, script, template_root, timed
-
-
-def _measure(
-    build: Callable[[Path], list[str]], runs: int, env: dict[str, str], workdir: Path
-) -> list[float]:
-    """Run ``build(dest)`` once untimed, then ``runs`` times timed, each into a new folder."""
-    times = []
-    for index in range(runs + 1):
-        dest = workdir / f"run{index}" / "project"
-        dest.parent.mkdir(parents=True)
-        elapsed, _ = timed(build(dest), dest.parent, env)
-        if index:
-            times.append(elapsed)
-    return times
+from benchlib import REPO_ROOT, clean_env, repeat_timed, script, template_root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             commands = {"mlscaffold new": new, "copier copy": copy}
             for label, build in commands.items():
                 workdir = Path(tmp) / example.stem / label.replace(" ", "-")
-                times = _measure(build, args.runs, env, workdir)
+                times = repeat_timed(build, args.runs, env, workdir)
                 rows.append((example.stem, label, times))
 
     print(f"Template: {root} ({'git checkout' if is_git else 'plain folder'}); "

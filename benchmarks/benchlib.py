@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -240,3 +240,17 @@ def machine() -> str:
         f"{os.cpu_count()} CPUs ({model}), {ram}, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}"
     )
+
+
+def repeat_timed(
+    build: Callable[[Path], list[str]], runs: int, env: dict[str, str], work: Path
+) -> list[float]:
+    """Run ``build(dest)`` once untimed, then ``runs`` times timed, each into a new folder."""
+    times = []
+    for index in range(runs + 1):
+        dest = work / f"run{index}" / "project"
+        dest.parent.mkdir(parents=True)
+        elapsed, _ = timed(build(dest), dest.parent, env)
+        if index:
+            times.append(elapsed)
+    return times

@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +47,7 @@ from benchlib import (
     machine,
     median,
     package_name,
+    repeat_timed,
     script,
     served,
     template_commit,
@@ -115,20 +115,6 @@ class Results:
 def log(message: str) -> None:
     """Progress on stderr, so stdout carries only the results."""
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def _repeat(
-    build: Callable[[Path], list[str]], runs: int, env: dict[str, str], work: Path
-) -> list[float]:
-    """One untimed warm-up, then ``runs`` timed runs, each into a new folder."""
-    times = []
-    for index in range(runs + 1):
-        dest = work / f"run{index}" / "project"
-        dest.parent.mkdir(parents=True)
-        elapsed, _ = timed(build(dest), dest.parent, env)
-        if index:
-            times.append(elapsed)
-    return times
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,7 +189,7 @@ def bench_generation(settings: Settings, results: Results, tmp: Path) -> None:
             log(f"generation: {example.stem} / {label}")
             work = tmp / "gen" / example.stem / label.replace(" ", "-")
             results.generation.append(
-                (example.stem, label, _repeat(build, settings.runs, env, work))
+                (example.stem, label, repeat_timed(build, settings.runs, env, work))
             )
     if ccds is not None:
         log("generation: cookiecutter-data-science")
@@ -213,7 +199,7 @@ def bench_generation(settings: Settings, results: Results, tmp: Path) -> None:
 
         results.generation.append(
             ("cookiecutter-data-science", "ccds --no-input",
-             _repeat(ccds_build, settings.runs, env, tmp / "gen" / "ccds"))
+             repeat_timed(ccds_build, settings.runs, env, tmp / "gen" / "ccds"))
         )  # fmt: skip
         results.generation_notes.append(note)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -119,3 +122,41 @@ def generate_at(template_repo: Path, dest: Path, tag: str, answers: dict[str, st
     sh("git", "init", "--quiet", cwd=dest)
     commit_all(dest, "Create project with mlscaffold")
     return dest
+
+
+MAKE_TIMEOUT_S = 30 * 60
+
+
+def project_environment() -> dict[str, str]:
+    """The environment for a generated project's make targets: uv on PATH, no outer virtualenv."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # A user's machine writes bytecode caches; without them every step re-compiles its imports.
+        if key not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE"}
+    }
+    # uv comes with the test extra, next to this interpreter; the Makefile uses it when found.
+    uv_dirs = [Path(sys.executable).parent]
+    found = shutil.which("uv")
+    if found:
+        uv_dirs.append(Path(found).parent)
+    env["PATH"] = os.pathsep.join([*(str(d) for d in uv_dirs), env.get("PATH", "")])
+    return env
+
+
+def run_make(project: Path, target: str) -> None:
+    """Run ``make TARGET`` in a generated project; fail the test with its output if it fails."""
+    completed = subprocess.run(
+        ["make", target],
+        cwd=project,
+        env=project_environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=MAKE_TIMEOUT_S,
+        check=False,
+    )
+    assert completed.returncode == 0, (
+        f"`make {target}` failed with exit code {completed.returncode} in {project}\n"
+        f"--- stdout ---\n{completed.stdout}\n--- stderr ---\n{completed.stderr}"
+    )

@@ -9,14 +9,12 @@ needs a package index and takes minutes; marked ``slow``.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from mlscaffold.cli import main
-from tests.e2e.test_generated_repo import TIMEOUT_S, _environment
 from tests.support import (
     append,
     commit_all,
@@ -24,6 +22,7 @@ from tests.support import (
     generate_at,
     isolated_git,
     read_answers,
+    run_make,
     sh,
     template_repository_at,
 )
@@ -79,17 +78,4 @@ def test_updated_project_passes_its_own_tests(tmp_path: Path) -> None:
     assert read_answers(project)["_commit"] == "v0.2.0"
 
     for target in ("setup", "test"):
-        completed = subprocess.run(
-            ["make", target],
-            cwd=project,
-            env=_environment(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_S,
-            check=False,
-        )
-        assert completed.returncode == 0, (
-            f"`make {target}` failed with exit code {completed.returncode} in {project}\n"
-            f"--- stdout ---\n{completed.stdout}\n--- stderr ---\n{completed.stderr}"
-        )
+        run_make(project, target)
