@@ -491,6 +491,44 @@ def _without_index_sync() -> Iterator[None]:
         worker._sync_git_index_executable_bit = original
 
 
+@contextlib.contextmanager
+def _compile_each_string_once() -> Iterator[None]:
+    """Compile each distinct template string once while a project renders.
+
+    Copier renders every part of every template path (and the answers-file name, once per part)
+    through ``Environment.from_string``, which compiles the string anew each time; the same few
+    parts (``src``, ``{{ package_name }}``, ``tests``...) recur across hundreds of paths and
+    compiling them is most of the render time. A compiled template is immutable, so it is shared.
+    Strings that use Copier's ``yield`` tag are left alone: that tag resets its state at compile
+    time.
+    """
+    import jinja2
+
+    original = jinja2.Environment.from_string
+    compiled: dict[tuple[int, str], tuple[jinja2.Environment, jinja2.Template]] = {}
+
+    def from_string(
+        self: jinja2.Environment,
+        source: Any,
+        globals: Any = None,
+        template_class: Any = None,
+    ) -> Any:
+        plain = globals is None and template_class is None and isinstance(source, str)
+        if not plain or "yield" in source:
+            return original(self, source, globals, template_class)
+        key = (id(self), source)
+        hit = compiled.get(key)
+        if hit is None or hit[0] is not self:
+            hit = compiled[key] = (self, original(self, source))
+        return hit[1]
+
+    jinja2.Environment.from_string = from_string  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        jinja2.Environment.from_string = original  # type: ignore[method-assign]
+
+
 def _run_copier(
     template: Template,
     staging: Path,
@@ -507,7 +545,7 @@ def _run_copier(
     from copier.errors import CopierError, DirtyLocalWarning, InteractiveSessionError
 
     try:
-        with warnings.catch_warnings(), _without_index_sync():
+        with warnings.catch_warnings(), _without_index_sync(), _compile_each_string_once():
             # Run from a clone, uncommitted template edits are rendered on purpose.
             warnings.simplefilter("ignore", DirtyLocalWarning)
             copier.run_copy(

@@ -64,7 +64,8 @@ def test_installed_mlscaffold_works_from_another_folder(wheel: Path, tmp_path: P
     venv = tmp_path / "venv"
     _run(_uv(), "venv", "--python", sys.executable, venv, cwd=tmp_path)
     python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
-    _run(_uv(), "pip", "install", "--python", python, wheel, cwd=tmp_path)
+    # Compiled like pip compiles: the template's .py files then have bytecode caches beside them.
+    _run(_uv(), "pip", "install", "--compile-bytecode", "--python", python, wheel, cwd=tmp_path)
     mlscaffold = python.parent / "mlscaffold"
     example = EXAMPLES[0]
 
@@ -72,6 +73,9 @@ def test_installed_mlscaffold_works_from_another_folder(wheel: Path, tmp_path: P
     _run(mlscaffold, "new", "proj", "--answers-file", example, cwd=tmp_path)
 
     assert "mlscaffold" in version.stdout
+    proj = tmp_path / "proj"
+    stray = [p for p in proj.rglob("*") if p.name == "__pycache__" or p.suffix == ".pyc"]
+    assert stray == []
     # The answers file names the template repository and this release, so the project can be
     # updated later; the installed folder it was rendered from is not recorded.
     answers = read_answers(tmp_path / "proj")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from mlscaffold import __version__
+from mlscaffold import __version__, _new
 from mlscaffold._new import create_project
 from mlscaffold._template import load_template, rendered_commit, template_repository
 from mlscaffold.errors import (
@@ -22,7 +23,7 @@ from mlscaffold.errors import (
     Terminated,
     TrackError,
 )
-from tests.support import read_answers, staging_dirs
+from tests.support import list_files, read_answers, staging_dirs
 from tests.unit.conftest import FakeCopier
 
 TRACK = load_template().track_names[0]
@@ -293,3 +294,17 @@ def test_stale_staging_from_a_dead_process_is_removed(tmp_path: Path) -> None:
     assert not dead.exists()
     assert alive.exists()
     assert other.exists()
+
+
+@pytest.mark.parametrize("track", load_template().track_names)
+def test_compiling_each_path_once_renders_the_same_project(
+    tmp_path: Path, track: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = {"project_name": "Acme"}
+    shared = create_project(tmp_path / "shared", track, defaults=True, data=answers)
+    monkeypatch.setattr(_new, "_compile_each_string_once", contextlib.nullcontext)
+    fresh = create_project(tmp_path / "fresh", track, defaults=True, data=answers)
+
+    assert list_files(shared) == list_files(fresh)
+    for relative in list_files(shared):
+        assert (shared / relative).read_bytes() == (fresh / relative).read_bytes(), relative
