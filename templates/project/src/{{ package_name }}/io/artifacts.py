@@ -1,15 +1,19 @@
 """Model artifacts: saved with a manifest, loaded only after the manifest's hash checks out.
 
-An artifact is a folder holding ``model.joblib`` and ``manifest.json``. The manifest records the
+An artifact is a folder holding ``model.pkl`` and ``manifest.json``. The manifest records the
 sha256 of the model file, the input schema, metrics, the training config, library versions and the
 creation time. :func:`load_artifact` refuses a folder whose manifest is missing, names another
-project or kind, or whose file does not match the recorded hash, before anything is unpickled.
+project or kind, or whose file does not match the recorded hash, before anything is unpickled;
+the bytes that are hashed are the bytes that are unpickled. Standard pickle (C implementation)
+loads a model several times faster than joblib's pure-Python unpickler.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import pickle
 import platform
 import shutil
 import tempfile
@@ -18,16 +22,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import joblib
-
 from ..errors import ProjectError
 from .files import sha256_file, write_json
 
 _PACKAGE = __name__.split(".")[0]
-FORMAT = f"{_PACKAGE}.artifact/v1"
-MODEL_FILE = "model.joblib"
+FORMAT = f"{_PACKAGE}.artifact/v2"
+MODEL_FILE = "model.pkl"
 MANIFEST_FILE = "manifest.json"
-_LIBRARIES = ("numpy", "pandas", "scikit-learn", "scipy", "joblib", "lightgbm", "bm25s")
+_LIBRARIES = ("numpy", "pandas", "scikit-learn", "scipy", "lightgbm", "bm25s")
 
 
 class ArtifactError(ProjectError):
@@ -59,7 +61,8 @@ def save_artifact(
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
-        joblib.dump(obj, staging / MODEL_FILE)
+        with (staging / MODEL_FILE).open("wb") as handle:
+            pickle.dump(obj, handle, protocol=pickle.HIGHEST_PROTOCOL)
         digest = sha256_file(staging / MODEL_FILE)
         manifest = {
             "format": FORMAT,
@@ -114,14 +117,15 @@ def load_artifact(directory: Path, *, kind: str) -> tuple[Any, dict[str, Any]]:
     model_path = directory / MODEL_FILE
     if not model_path.is_file():
         raise ArtifactError(f"{model_path} is missing; retrain with `make train`")
-    actual = sha256_file(model_path)
+    payload = model_path.read_bytes()
+    actual = hashlib.sha256(payload).hexdigest()
     if actual != manifest.get("sha256"):
         raise ArtifactError(
             f"{model_path} does not match its manifest (sha256 {actual[:12]}... != "
             f"{str(manifest.get('sha256'))[:12]}...): the file was modified or corrupted; "
             "refusing to load it. Retrain with `make train`."
         )
-    return joblib.load(model_path), manifest
+    return pickle.loads(payload), manifest  # noqa: S301 - its sha256 matches the manifest
 
 
 def promote(candidate: Path, target: Path) -> None:
