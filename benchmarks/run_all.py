@@ -161,6 +161,25 @@ def _ccds(tmp: Path, env: dict[str, str]) -> tuple[list[str] | None, str]:
     return command, f"`{CCDS_PACKAGE}` {version}: `ccds --no-input`"
 
 
+def _installed_mlscaffold(tmp: Path, env: dict[str, str]) -> list[str]:
+    """``mlscaffold`` from a wheel of this repository installed into a fresh venv, as users get it.
+
+    The wheel carries the template as a plain folder, so no git clone of the template happens;
+    bytecode is compiled at install, as pip does.
+    """
+    dist, venv = tmp / "dist", tmp / "wheel-venv"
+    timed(["uv", "build", "--quiet", "--wheel", "--out-dir", str(dist), str(REPO_ROOT)], tmp, env)
+    (wheel,) = dist.glob("mlscaffold-*.whl")
+    timed(["uv", "venv", "--quiet", "--python", sys.executable, str(venv)], tmp, env)
+    timed(
+        ["uv", "pip", "install", "--quiet", "--compile-bytecode", "--python",
+         str(venv / "bin" / "python"), str(wheel)],
+        tmp,
+        env,
+    )  # fmt: skip
+    return [str(venv / "bin" / "mlscaffold")]
+
+
 def bench_generation(settings: Settings, results: Results, tmp: Path) -> None:
     """Whole-process generation times, every command side by side."""
     root, is_git = template_root()
@@ -168,10 +187,14 @@ def bench_generation(settings: Settings, results: Results, tmp: Path) -> None:
     settings_file.write_text("{}\n", encoding="utf-8")
     env = clean_env({"COPIER_SETTINGS_PATH": str(settings_file)})
     mlscaffold, copier = script("mlscaffold"), script("copier")
+    installed = _installed_mlscaffold(tmp, env)
     ccds, note = _ccds(tmp, env)
     results.generation_notes.append(
-        f"Template: {'git checkout' if is_git else 'plain folder'}; {settings.runs} timed runs "
-        "per command after one untimed warm-up; whole processes, bytecode caching allowed."
+        f"`mlscaffold new` and `copier copy` render this repository's template "
+        f"({'git checkout' if is_git else 'plain folder'}); `mlscaffold new (installed wheel)` "
+        "is a wheel of this repository installed into a fresh venv, which renders the template "
+        f"packaged inside it, as after `pip install`. {settings.runs} timed runs per command "
+        "after one untimed warm-up; whole processes, bytecode caching allowed."
     )
     if ccds is None:
         results.generation_notes.append(note)
@@ -185,9 +208,17 @@ def bench_generation(settings: Settings, results: Results, tmp: Path) -> None:
             return [*copier, "copy", "--quiet", "--defaults", "--data-file", str(e), *ref,
                     str(root), str(dest)]  # fmt: skip
 
-        for label, build in {"mlscaffold new": new, "copier copy": copy}.items():
+        def new_installed(dest: Path, e: Path = example) -> list[str]:
+            return [*installed, "new", str(dest), "--answers-file", str(e), "--defaults"]
+
+        commands = {
+            "mlscaffold new": new,
+            "mlscaffold new (installed wheel)": new_installed,
+            "copier copy": copy,
+        }
+        for label, build in commands.items():
             log(f"generation: {example.stem} / {label}")
-            work = tmp / "gen" / example.stem / label.replace(" ", "-")
+            work = tmp / "gen" / example.stem / "".join(c if c.isalnum() else "-" for c in label)
             results.generation.append(
                 (example.stem, label, repeat_timed(build, settings.runs, env, work))
             )
@@ -401,6 +432,48 @@ def bench_track(example: Path, settings: Settings, results: Results, tmp: Path) 
 # Report
 
 
+# The product's published targets, checked against the figures of the same run.
+TARGETS_TEXT = {
+    "new": "`mlscaffold new` as a whole process: under 1 s median",
+    "green": "fresh project to green (venv + install + full test suite): under 30 s",
+    "all": "`make all` at the default size: under 60 s",
+    "predict": "`/predict` on loopback, one worker, sequential: p99 under 10 ms",
+    "ask": "rag `/ask` on loopback, one worker, sequential: p95 under 50 ms",
+}
+
+
+def targets(results: Results) -> list[tuple[str, str, str]]:
+    """(target, measured, verdict) for every target this run has figures for."""
+    rows = []
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    for track, label, times in results.generation:
+        if label.startswith("mlscaffold new"):
+            value = median(times)
+            measured = f"{track}, {label}: {value:.2f} s"
+            rows.append((TARGETS_TEXT["new"], measured, verdict(value < 1)))
+    for g in results.green:
+        if g["how"] == "uv, warm cache":
+            measured = f"{g['track']}, uv warm cache: {g['green_s']:.1f} s"
+            rows.append((TARGETS_TEXT["green"], measured, verdict(g["green_s"] < 30)))
+    for p in results.pipeline:
+        if p["size"] == "default":
+            rows.append((TARGETS_TEXT["all"], f"{p['track']}: {p['wall_s']:.1f} s",
+                         verdict(p["wall_s"] < 60)))  # fmt: skip
+    for r in results.serving:
+        if r["concurrency"] != 1 or r["variant"] == "bare FastAPI floor":
+            continue
+        if r["track"] == "rag":
+            rows.append((TARGETS_TEXT["ask"], f"{r['variant']}: p95 {r['p95_ms']:.2f} ms",
+                         verdict(r["p95_ms"] < 50)))  # fmt: skip
+        else:
+            rows.append((TARGETS_TEXT["predict"], f"{r['variant']}: p99 {r['p99_ms']:.2f} ms",
+                         verdict(r["p99_ms"] < 10)))  # fmt: skip
+    return rows
+
+
 def render(results: Results, settings: Settings, quick: bool, started: str, loads: tuple[str, str],
            total_s: float, commits: str) -> str:  # fmt: skip
     """The Markdown report."""
@@ -416,6 +489,14 @@ def render(results: Results, settings: Settings, quick: bool, started: str, load
         "shared, so compare figures within one run (same table) rather than across runs.",
         "- `PYTHONDONTWRITEBYTECODE` and `VIRTUAL_ENV` are removed from the environment of every "
         "timed command: a user's machine caches bytecode.",
+        "",
+        "## Targets",
+        "",
+        "Verdicts are computed from the tables below, in this run.",
+        "",
+        "| target | measured | verdict |",
+        "| --- | --- | --- |",
+        *[f"| {t} | {m} | {v} |" for t, m, v in targets(results)],
         "",
         "## Generation (whole process, wall seconds)",
         "",
