@@ -144,12 +144,20 @@ def project_environment() -> dict[str, str]:
     return env
 
 
-def run_make(project: Path, target: str) -> None:
-    """Run ``make TARGET`` in a generated project; fail the test with its output if it fails."""
+def run_make(
+    project: Path,
+    target: str,
+    variables: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
+) -> None:
+    """Run ``make TARGET [NAME=VALUE ...]`` in a generated project.
+
+    The test fails with make's output if the target fails.
+    """
     completed = subprocess.run(
-        ["make", target],
+        ["make", target, *(f"{name}={value}" for name, value in (variables or {}).items())],
         cwd=project,
-        env=project_environment(),
+        env=env or project_environment(),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

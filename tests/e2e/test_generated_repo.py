@@ -6,14 +6,18 @@ index and take minutes; they are marked ``slow``.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mlscaffold._audit import audit_repository
 from mlscaffold._new import create_project
-from tests.support import EXAMPLES, run_make
+from tests.support import EXAMPLES, project_environment, run_make
 
 pytestmark = pytest.mark.slow
 
@@ -31,3 +35,34 @@ def test_generated_project_passes_its_own_checks(example: Path, tmp_path: Path) 
     report = audit_repository(project)
     failed = [f"{c.id}: {c.evidence}" for c in report.checks if not c.passed]
     assert report.score == 100, f"audit after `make all` found gaps: {failed}"
+
+
+def test_rag_dense_and_hybrid_retrieval_with_the_extra(tmp_path: Path) -> None:
+    """The `dense` extra as the README installs it: its tests run, and a hybrid pipeline passes."""
+    (example,) = [e for e in EXAMPLES if e.stem == "rag"]
+    project = create_project(tmp_path / "rag", answers_file=example, defaults=True)
+    # With pip, as the generated README says: the extra pins a CPU build of PyTorch that pip takes
+    # from the machine's wheel folder, where uv would resolve a multi-GB CUDA build from the index.
+    env = project_environment()
+    env["PATH"] = os.pathsep.join(
+        folder for folder in env["PATH"].split(os.pathsep) if not (Path(folder) / "uv").exists()
+    )
+    run_make(project, "setup", {"EXTRAS": "dev,dense"}, env=env)
+
+    tests = subprocess.run(
+        [".venv/bin/python", "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "--no-cov",
+         "tests/core/test_retrieval.py"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "skipped" not in tests.stdout.lower(), tests.stdout
+
+    config = yaml.safe_load((project / "configs" / "config.yaml").read_text(encoding="utf-8"))
+    config["retrieval"]["kind"] = "hybrid"
+    (project / "configs" / "hybrid.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    for step in ("data", "train", "evaluate"):  # evaluate fails unless the promotion gate passes
+        run_make(project, step, {"CONFIG": "configs/hybrid.yaml"}, env=env)
+
+    metrics = json.loads((project / "reports" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["model"]["kind"] == "hybrid"
+    assert metrics["gate"]["passed"] is True
