@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ import yaml
 
 from mlscaffold._audit import audit_repository
 from mlscaffold._new import create_project
-from tests.support import EXAMPLES, project_environment, run_make
+from tests.support import EXAMPLES, project_environment, read_answers, run_make, served_project
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +36,35 @@ def test_generated_project_passes_its_own_checks(example: Path, tmp_path: Path) 
     report = audit_repository(project)
     failed = [f"{c.id}: {c.evidence}" for c in report.checks if not c.passed]
     assert report.score == 100, f"audit after `make all` found gaps: {failed}"
+
+    _api_keeps_to_its_openapi_schema(project)
+
+
+def _api_keeps_to_its_openapi_schema(project: Path) -> None:
+    """Schemathesis against the running service, from the service's own OpenAPI document.
+
+    No request it generates may get a 5xx, and every request that breaks the schema is rejected.
+    """
+    package = str(read_answers(project)["package_name"])
+    config = project.parent / "schemathesis.toml"
+    # 413 (body over the size limit) is a rejection too.
+    config.write_text(
+        "[checks.negative_data_rejection]\nexpected-statuses = "
+        '["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]\n',
+        encoding="utf-8",
+    )
+    with served_project(project, package) as base:
+        run = subprocess.run(
+            [str(Path(sys.executable).parent / "schemathesis"), "--no-color",
+             "--config-file", str(config), "run",
+             f"{base}/openapi.json", "--checks", "not_a_server_error,negative_data_rejection",
+             "--phases", "examples,coverage,fuzzing", "--max-examples", "40",
+             "--request-timeout", "10", "--seed", "1"],
+            cwd=project, env=project_environment(), capture_output=True, text=True, timeout=900,
+            check=False,
+        )  # fmt: skip
+    output = f"{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
+    assert run.returncode == 0, f"schemathesis found problems:\n{output}"
 
 
 def test_rag_dense_and_hybrid_retrieval_with_the_extra(tmp_path: Path) -> None:
