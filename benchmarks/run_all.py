@@ -165,10 +165,11 @@ def _ccds(tmp: Path, env: dict[str, str], source: str) -> tuple[list[str] | None
             "reachable clone of it."
         )
     command = [str(venv / "bin" / "ccds"), str(template), "--no-input"]
+    origin = source if "://" in source else f"a local copy of {CCDS_TEMPLATE} (--ccds-template)"
     return command, (
-        f"`{CCDS_PACKAGE}` {version}: `ccds TEMPLATE --no-input`, TEMPLATE a local clone of "
-        f"{source} at tag v{version} (ccds ships no template; by default it clones one from "
-        "GitHub on every run, which the timed runs leave out)."
+        f"`{CCDS_PACKAGE}` {version}: `ccds TEMPLATE --no-input`, TEMPLATE a clone of {origin} "
+        f"at tag v{version} (ccds ships no template; by default it clones one from GitHub on "
+        "every run, which the timed runs leave out)."
     )
 
 
