@@ -5,11 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -171,41 +168,3 @@ def run_make(
         f"`make {target}` failed with exit code {completed.returncode} in {project}\n"
         f"--- stdout ---\n{completed.stdout}\n--- stderr ---\n{completed.stderr}"
     )
-
-
-@contextmanager
-def served_project(project: Path, package: str, timeout_s: float = 60.0) -> Iterator[str]:
-    """Serve a generated project's promoted model on a free 127.0.0.1 port; yield its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(project / ".venv" / "bin" / "python"), "-m", package,
-         "--config", "configs/config.yaml", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=project, env=project_environment() | {"LOG_LEVEL": "WARNING"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if server.poll() is not None:
-                _, err = server.communicate()
-                pytest.fail(f"the service exited with {server.returncode}:\n{err.decode()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/ready", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the service was not ready within {timeout_s:.0f} s")
-            time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()

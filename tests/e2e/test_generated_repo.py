@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from benchmarks.benchlib import free_port, served
 
 from mlscaffold._audit import audit_repository
 from mlscaffold._new import create_project
-from tests.support import EXAMPLES, project_environment, read_answers, run_make, served_project
+from tests.support import EXAMPLES, project_environment, read_answers, run_make
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +54,12 @@ def _api_keeps_to_its_openapi_schema(project: Path) -> None:
         '["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]\n',
         encoding="utf-8",
     )
-    with served_project(project, package) as base:
+    port = free_port()
+    python = str(project / ".venv" / "bin" / "python")
+    serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [python, "-m", package, "--config", "configs/config.yaml", *serve]
+    env = project_environment() | {"LOG_LEVEL": "WARNING"}
+    with served(command, "/ready", port, project, env) as base:
         run = subprocess.run(
             [str(Path(sys.executable).parent / "schemathesis"), "--no-color",
              "--config-file", str(config), "run",

@@ -1,0 +1,1 @@
+"""Benchmark scripts; ``benchlib`` is also used by the end-to-end tests to serve a project."""
