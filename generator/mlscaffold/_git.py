@@ -1,4 +1,4 @@
-"""Run git, the one way mlscaffold reads template versions and changes a project's history."""
+"""Run git, the one way mlscaffold reads template history and changes a project's history."""
 
 from __future__ import annotations
 
@@ -6,15 +6,18 @@ import os
 import subprocess
 from pathlib import Path
 
-from mlscaffold.errors import UpdateError
+from mlscaffold.errors import GitError
 
 # Commits mlscaffold makes for its own bookkeeping (never left in a project's history) carry
 # this identity, so they work where no git identity is configured.
 OWN_IDENTITY = ("-c", "user.name=mlscaffold", "-c", "user.email=mlscaffold@localhost")
 
 
-class GitFailed(Exception):
+class GitFailed(GitError):
     """A git command exited with a non-zero status.
+
+    Callers that know what the command was for catch it and say so; uncaught, its message names
+    the command and what git printed.
 
     Attributes:
         command: The git arguments.
@@ -22,7 +25,7 @@ class GitFailed(Exception):
     """
 
     def __init__(self, command: tuple[str, ...], stderr: str) -> None:
-        super().__init__(f"git {' '.join(command)}: {stderr}")
+        super().__init__(f"git {' '.join(command)} failed: {stderr}")
         self.command = command
         self.stderr = stderr
 
@@ -32,7 +35,19 @@ def git(*args: str, cwd: Path, stdin: str | None = None) -> str:
 
     Raises:
         GitFailed: git exited with a non-zero status.
-        UpdateError: git is not installed.
+        GitError: git is not installed.
+    """
+    return git_bytes(*args, cwd=cwd, stdin=None if stdin is None else stdin.encode()).decode(
+        "utf-8", errors="surrogateescape"
+    )
+
+
+def git_bytes(*args: str, cwd: Path, stdin: bytes | None = None) -> bytes:
+    """Run ``git ARGS`` in ``cwd`` and return its stdout as bytes (for archives and blobs).
+
+    Raises:
+        GitFailed: git exited with a non-zero status.
+        GitError: git is not installed.
     """
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
     try:
@@ -42,20 +57,20 @@ def git(*args: str, cwd: Path, stdin: str | None = None) -> str:
             env=env,
             input=stdin,
             capture_output=True,
-            text=True,
             check=False,
         )
     except FileNotFoundError:
-        raise UpdateError("git is not installed or not on PATH; install git and retry") from None
+        raise GitError("git is not installed or not on PATH; install git and retry") from None
     if completed.returncode != 0:
-        raise GitFailed(args, completed.stderr.strip())
+        stderr = completed.stderr.decode("utf-8", errors="replace").strip()
+        raise GitFailed(args, stderr)
     return completed.stdout
 
 
 def git_ok(*args: str, cwd: Path) -> bool:
     """Whether ``git ARGS`` succeeds in ``cwd`` (its output is discarded)."""
     try:
-        git(*args, cwd=cwd)
+        git_bytes(*args, cwd=cwd)
     except GitFailed:
         return False
     return True

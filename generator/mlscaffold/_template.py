@@ -5,33 +5,23 @@ repository, that is the clone's root, so edits to the template take effect at on
 a wheel, it is the ``_template`` folder packaged beside this module. Copier is not imported here,
 so listing tracks and checking answers stay fast.
 
-Every project records where its template came from in its answers file, in a form
-``copier update`` and ``mlscaffold update`` can use: ``_src_path`` is the template's git
-repository (:data:`CANONICAL_TEMPLATE_REPO`, or the ``MLSCAFFOLD_TEMPLATE_REPO`` environment
-variable) and ``_commit`` the release tag it was rendered from (see :func:`rendered_commit`).
+Which release the template is, and where other releases come from, is the business of
+:mod:`mlscaffold._releases`.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mlscaffold import __version__
-from mlscaffold._git import GitFailed, git
-from mlscaffold.errors import MlscaffoldError, TemplateError
+from mlscaffold.errors import TemplateError
 
-CANONICAL_TEMPLATE_REPO = "https://github.com/mlscaffold/mlscaffold.git"
-"""The git repository whose release tags (``vX.Y.Z``) are the template's versions."""
-
-TEMPLATE_REPO_ENV = "MLSCAFFOLD_TEMPLATE_REPO"
-"""Environment variable naming another template repository (a fork or a mirror): a URL or path."""
-
-_PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+"""The folder of the installed (or cloned) mlscaffold package."""
 _COPIER_FILE = "copier.yml"
 _DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
 
@@ -98,14 +88,14 @@ class Template:
 
 
 def _find_root() -> tuple[Path, bool]:
-    clone = _PACKAGE_DIR.parents[1]
+    clone = PACKAGE_DIR.parents[1]
     if (
         (clone / _COPIER_FILE).is_file()
         and (clone / "templates").is_dir()
-        and (clone / "generator" / _PACKAGE_DIR.name).resolve() == _PACKAGE_DIR
+        and (clone / "generator" / PACKAGE_DIR.name).resolve() == PACKAGE_DIR
     ):
         return clone, (clone / ".git").exists()
-    packaged = _PACKAGE_DIR / "_template"
+    packaged = PACKAGE_DIR / "_template"
     if (packaged / _COPIER_FILE).is_file():
         return packaged, False
     raise TemplateError(
@@ -180,58 +170,3 @@ def load_template() -> Template:
         tracks=_parse_tracks(config, path),
         answers_file=str(answers_file),
     )
-
-
-def template_repository() -> str:
-    """The repository projects record: ``$MLSCAFFOLD_TEMPLATE_REPO``, else the canonical one."""
-    return os.environ.get(TEMPLATE_REPO_ENV, "").strip() or CANONICAL_TEMPLATE_REPO
-
-
-def release_tag(version: str) -> str:
-    """The git tag of a template release, for example ``v0.2.0`` for ``0.2.0``."""
-    return f"v{version}"
-
-
-@dataclass(frozen=True)
-class RenderedFrom:
-    """The template version a project was rendered from.
-
-    Attributes:
-        commit: What the answers file records as ``_commit``: a release tag, or the output of
-            ``git describe --tags`` in a clone (``v0.1.0-3-g1a2b3c4`` is three commits after
-            ``v0.1.0``).
-        note: Set when the commit does not describe the rendered files exactly.
-    """
-
-    commit: str
-    note: str | None = None
-
-
-def rendered_commit(template: Template) -> RenderedFrom:
-    """The version a project rendered from ``template`` comes from.
-
-    Installed from a wheel, the packaged template is release ``v<version>``. From a clone it is
-    ``git describe --tags`` of the checked-out commit; when ``copier.yml`` or ``templates/`` have
-    uncommitted changes, the project was rendered from files no commit holds, so the describe of
-    the commit they were made on is recorded with a note: a later update then sees those changes
-    as edits made in the project.
-    """
-    if not template.is_git_clone:
-        return RenderedFrom(release_tag(__version__))
-    root = template.root
-    try:
-        commit = git("describe", "--tags", "--always", "HEAD", cwd=root).strip()
-        dirty = git("status", "--porcelain", "--", _COPIER_FILE, "templates", cwd=root).strip()
-    except (GitFailed, MlscaffoldError):
-        return RenderedFrom(
-            release_tag(__version__),
-            note=f"rendered from a checkout whose git history could not be read; "
-            f"_commit assumes release {release_tag(__version__)}",
-        )
-    if dirty:
-        return RenderedFrom(
-            commit,
-            note="rendered with uncommitted template changes; _commit is the commit they were "
-            "made on, so an update treats those changes as edits made in this project",
-        )
-    return RenderedFrom(commit)

@@ -20,6 +20,7 @@ import click
 from mlscaffold import __version__
 from mlscaffold._audit import audit_repository, format_report
 from mlscaffold._new import create_project
+from mlscaffold._releases.listing import format_releases, list_releases
 from mlscaffold._template import load_template
 from mlscaffold._update import format_update, update_project
 from mlscaffold.errors import MlscaffoldError, Terminated
@@ -52,6 +53,12 @@ class _Group(click.Group):
             name = signal.Signals(exc.signum).name
             click.secho(f"Error: stopped by {name}; {exc.outcome}", fg="red", err=True)
             raise click.exceptions.Exit(128 + exc.signum) from None
+        except KeyboardInterrupt:
+            # Ctrl-C at a question is a key press read by the prompt, not a signal.
+            click.secho(
+                "Error: stopped by SIGINT (Ctrl-C); nothing was changed", fg="red", err=True
+            )
+            raise click.exceptions.Exit(128 + signal.SIGINT) from None
         except Exception as exc:
             if not _is_user_error(exc):
                 raise
@@ -100,7 +107,8 @@ def main() -> None:
 @click.option(
     "--track",
     type=_TrackChoice(),
-    help="Kind of project (see `mlscaffold tracks`). Optional when --answers-file sets it.",
+    help="Kind of project (see `mlscaffold tracks`). Asked in a terminal when left out; "
+    "optional when --answers-file sets it.",
 )
 @click.option("--name", help="Project name. Default: the name of the DEST folder.")
 @click.option(
@@ -129,8 +137,8 @@ def new(
 ) -> None:
     """Create a new project in DEST (a new or empty folder).
 
-    Questions left unanswered are asked in a terminal, or take the template's defaults otherwise
-    and with --defaults.
+    Questions left unanswered, the track included, are asked in a terminal; otherwise, and with
+    --defaults, they take the template's defaults (the track has none: pass --track).
     """
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     project = create_project(
@@ -202,8 +210,8 @@ def audit(path: Path, as_json: bool, fail_under: float) -> None:
 @click.option(
     "--to",
     metavar="VERSION",
-    help=f"Template release to update to, for example 0.2.0. Default: {__version__}, this "
-    "mlscaffold's version.",
+    help="Template release to update to, for example 0.2.0. Default: the newest release "
+    "available (see `mlscaffold releases`).",
 )
 @click.option(
     "--dry-run",
@@ -220,9 +228,9 @@ def audit(path: Path, as_json: bool, fail_under: float) -> None:
 @click.option(
     "--template-repo",
     metavar="REPO",
-    help="Template git repository to read releases from (a local clone or a URL). Default: "
-    "$MLSCAFFOLD_TEMPLATE_REPO, else the mlscaffold clone running this command if it has "
-    "release tags, else the canonical repository.",
+    help="Template git repository to read releases from (a clone or fork of mlscaffold, or a "
+    "URL). Default: $MLSCAFFOLD_TEMPLATE_REPO, else the releases this mlscaffold carries "
+    "(works offline).",
 )
 def update(
     path: Path, to: str | None, dry_run: bool, data: dict[str, str], template_repo: str | None
@@ -239,3 +247,21 @@ def update(
     click.echo(format_update(report))
     if report.conflicts:
         raise click.exceptions.Exit(EXIT_CONFLICTS)
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--template-repo",
+    metavar="REPO",
+    help="Read releases from this repository instead, as `update --template-repo` would.",
+)
+def releases(path: Path | None, template_repo: str | None) -> None:
+    """List the template releases `update` can reach, and which one the project in PATH is on.
+
+    Without PATH, the current folder is placed among the releases when it is a project made by
+    mlscaffold.
+    """
+    if path is None and Path(load_template().answers_file).is_file():
+        path = Path()
+    click.echo(format_releases(list_releases(path, template_repo)))

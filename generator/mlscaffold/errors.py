@@ -46,12 +46,25 @@ class UpdateError(MlscaffoldError):
     """
 
 
-class Terminated(KeyboardInterrupt):
-    """A termination signal (SIGTERM, SIGHUP) arrived while a project was being created or updated.
+class GitError(MlscaffoldError):
+    """git is missing, or a git command mlscaffold needs failed."""
 
-    It derives from :class:`KeyboardInterrupt`, like Ctrl-C, so that ``except Exception`` blocks
-    do not swallow it. The partly rendered project has been removed, or the project being updated
-    restored, when it is raised.
+
+class ReleaseError(MlscaffoldError):
+    """A template release cannot be found, read or bundled.
+
+    For example: the release is in no source mlscaffold looked in, the release registry is
+    malformed, or a wheel is built from a clone that lacks a release's commit.
+    """
+
+
+class Terminated(KeyboardInterrupt):
+    """A signal (SIGINT, SIGTERM, SIGHUP) arrived while a project was being created or updated.
+
+    It derives from :class:`KeyboardInterrupt`, so that ``except Exception`` blocks do not
+    swallow it; the command line exits with status 128 + the signal's number. The partly
+    rendered project has been removed, or the project being updated restored, when it is
+    raised.
 
     Attributes:
         signum: The number of the signal that arrived.
