@@ -82,43 +82,142 @@ def isolated_git(folder: Path) -> Iterator[None]:
         yield
 
 
-def template_repository_at(dest: Path, tag: str = "v0.1.0") -> Path:
-    """A git repository of this checkout's template (copier.yml and templates/), tagged ``tag``."""
-    import shutil
+def release(repo: Path, version: str, *, tag: bool = False, notes: str = "") -> str:
+    """Cut release ``version`` of the template repository ``repo`` as docs/releasing.md says.
 
+    Everything in the work tree is committed as the release's template, then the registry
+    (``templates/releases.yml``) gains an entry naming that commit, in a second commit. With
+    ``tag``, the release commit is also tagged ``v<version>`` (tags only mirror the registry).
+
+    Returns:
+        The release's commit.
+    """
+    commit_all(repo, f"Template {version}")
+    commit = sh("git", "rev-parse", "HEAD", cwd=repo).strip()
+    registry = repo / "templates" / "releases.yml"
+    entries = yaml.safe_load(registry.read_text(encoding="utf-8")) if registry.is_file() else []
+    entries = [
+        *(entries or []),
+        {
+            "version": version,
+            "commit": commit,
+            "date": "2026-12-01",
+            "notes": notes or f"release {version}",
+        },
+    ]
+    registry.write_text(yaml.safe_dump(entries, sort_keys=False), encoding="utf-8")
+    commit_all(repo, f"Release {version}")
+    if tag:
+        sh("git", "tag", f"v{version}", commit, cwd=repo)
+    return commit
+
+
+def template_repository_at(dest: Path, version: str = "0.1.0", *, tag: bool = True) -> Path:
+    """A git repository of this checkout's template (copier.yml and templates/), released.
+
+    Its registry lists only its own release ``version`` (this checkout's registry names commits
+    of this repository's history, which the new repository does not have).
+    """
     dest.mkdir(parents=True)
     shutil.copy2(REPO_ROOT / "copier.yml", dest / "copier.yml")
     shutil.copytree(
         REPO_ROOT / "templates",
         dest / "templates",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "releases.yml"),
     )
     sh("git", "init", "--quiet", cwd=dest)
-    commit_all(dest, f"Template {tag}")
-    sh("git", "tag", tag, cwd=dest)
+    release(dest, version, tag=tag)
     return dest
 
 
-def generate_at(template_repo: Path, dest: Path, tag: str, answers: dict[str, str]) -> Path:
-    """Render ``template_repo`` at ``tag`` the way ``mlscaffold new`` does, then commit it."""
+TINY_COPIER_YML = """\
+_subdirectory: templates/project
+_answers_file: .copier-answers.yml
+_templates_suffix: .jinja
+project_name:
+  type: str
+  help: Project name
+  default: ML Project
+package_name:
+  type: str
+  help: Python package name
+  default: "{{ project_name | lower | regex_replace('[^a-z0-9]+', '_') | trim('_') }}"
+track:
+  type: str
+  help: What kind of ML project
+  choices:
+    "fraud-detection: card fraud": fraud-detection
+    "rag: question answering": rag
+description:
+  type: str
+  help: One-line description
+  default: A project
+"""
+
+TINY_FILES = {
+    "{{ _copier_conf.answers_file }}.jinja": (
+        "# Answers used to generate this project.\n{{ _copier_answers | to_nice_yaml }}"
+    ),
+    "README.md.jinja": "# {{ project_name }}\n\n{{ description }}.\n\nRun `make all`.\n",
+    "docs/runbook.md.jinja": "# Runbook for {{ project_name }}\n\nRoll back.\n",
+    "docs/risk_checklist.md.jinja": "# Risk checklist\n\n- [ ] No personal data in artifacts.\n",
+    "configs/config.yaml": "seed: 7\nmodel: baseline\n",
+    "src/{{ package_name }}/__init__.py": '"""The package."""\n',
+    "src/{{ package_name }}/core/drift.py": '"""Drift checks."""\n\nLIMIT = 0.2\n',
+    "src/{{ package_name }}/core/{% if track == 'rag' %}retrieval.py{% endif %}": (
+        '"""Retrieval."""\n'
+    ),
+}
+
+
+def tiny_template_at(dest: Path, version: str = "0.1.0", *, tag: bool = True) -> Path:
+    """A released git repository of a small template with the shape of mlscaffold's.
+
+    It has the same questions (project name, derived package name, track, description), a
+    Jinja-named package folder, a track-only file and a few docs, so updates, renames and
+    conflicts can be tested in well under a second per render.
+    """
+    dest.mkdir(parents=True)
+    (dest / "copier.yml").write_text(TINY_COPIER_YML, encoding="utf-8")
+    project = dest / "templates" / "project"
+    for relative, text in TINY_FILES.items():
+        path = project / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (dest / "templates" / "migrations.yml").write_text("[]\n", encoding="utf-8")
+    sh("git", "init", "--quiet", cwd=dest)
+    release(dest, version, tag=tag)
+    return dest
+
+
+def generate_at(
+    template_repo: Path, dest: Path, ref: str, answers: dict[str, str], *, label: str = ""
+) -> Path:
+    """Render ``template_repo`` at ``ref`` the way ``mlscaffold new`` does, then commit it.
+
+    The answers file records ``label`` as the template version (default: ``ref``).
+    """
     import copier
 
-    from mlscaffold._new import stamp_answers
-    from mlscaffold._template import TEMPLATE_REPO_ENV
+    from mlscaffold._answers import stamp_answers
 
     copier.run_copy(
         str(template_repo),
         dest,
         data=answers,
-        vcs_ref=tag,
+        vcs_ref=ref,
         defaults=True,
         quiet=True,
         unsafe=False,
         settings=copier.Settings(),
     )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(TEMPLATE_REPO_ENV, str(template_repo))
-        stamp_answers(dest / ANSWERS_FILE, ANSWERS_FILE, commit=tag, version=tag.lstrip("v"))
+    stamp_answers(
+        dest / ANSWERS_FILE,
+        ANSWERS_FILE,
+        src=str(template_repo),
+        commit=label or ref,
+        version=(label or ref).lstrip("v"),
+    )
     sh("git", "init", "--quiet", cwd=dest)
     commit_all(dest, "Create project with mlscaffold")
     return dest

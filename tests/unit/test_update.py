@@ -1,16 +1,16 @@
-"""`mlscaffold update`: three-way merge, renames, refusals, dry run and rollback.
+"""`mlscaffold update`: three-way merge, renames, refusals, dry run, rollback, release sources.
 
-A local git repository of the template with two releases is built in a temporary folder: v0.1.0
-is this checkout's template, v0.2.0 changes a shared doc, moves two files (declared in
-``templates/migrations.yml``, one path with Jinja in it) and changes a README line that the
-project edits too. Offline: the template's history is read with ``--template-repo``.
+A small template with mlscaffold's shape (tests.support.tiny_template_at) is released twice in a
+temporary git repository, through its registry and without tags: 0.1.0, then 0.2.0, which
+changes a shared doc, moves two files (declared in ``templates/migrations.yml``, one path with
+Jinja in it) and changes a README line that the project edits too. Offline: releases are read
+with ``--template-repo`` or ``$MLSCAFFOLD_TEMPLATE_REPO``. Updating a real generated project is
+in the end-to-end layer (tests/e2e/test_update_e2e.py, tests/e2e/test_release_wheels.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import re
 import shutil
 import signal
 from collections.abc import Callable, Iterator
@@ -22,14 +22,7 @@ import yaml
 from click.testing import CliRunner, Result
 from copier.errors import UserMessageError
 
-from mlscaffold._new import create_project
-from mlscaffold._template import (
-    CANONICAL_TEMPLATE_REPO,
-    TEMPLATE_REPO_ENV,
-    load_template,
-    rendered_commit,
-    template_repository,
-)
+from mlscaffold._releases.sources import TEMPLATE_REPO_ENV
 from mlscaffold._update import update_project
 from mlscaffold.cli import EXIT_CONFLICTS, main
 from mlscaffold.errors import Terminated, UpdateError
@@ -41,8 +34,9 @@ from tests.support import (
     generate_at,
     isolated_git,
     read_answers,
+    release,
     sh,
-    template_repository_at,
+    tiny_template_at,
 )
 
 TRACK = "fraud-detection"
@@ -61,6 +55,7 @@ MIGRATIONS = """\
 RUNBOOK_ADDITION = "\n## Template updates\nTake template releases with `mlscaffold update`.\n"
 CHECKLIST_ADDITION = "\nChecked against template release 0.2.0.\n"
 DRIFT_ADDITION = "\n\n# Template 0.2.0: PSI bins are quantiles of the reference sample.\n"
+LEGACY_SOURCE = "https://github.com/mlscaffold/mlscaffold.git"
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -97,8 +92,8 @@ def _git_identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def template_repo(tmp_path_factory: pytest.TempPathFactory, _git_identity: None) -> Path:
-    """A template repository with releases v0.1.0 (this checkout) and v0.2.0."""
-    repo = template_repository_at(tmp_path_factory.mktemp("template") / "mlscaffold")
+    """A template repository with releases 0.1.0 and 0.2.0 in its registry, and no tags."""
+    repo = tiny_template_at(tmp_path_factory.mktemp("template") / "mlscaffold", tag=False)
 
     project = repo / "templates" / "project"
     append(project / "docs" / "runbook.md.jinja", RUNBOOK_ADDITION)
@@ -108,12 +103,16 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory, _git_identity: None)
     core = project / "src" / "{{ package_name }}" / "core"
     sh("git", "mv", "drift.py", "psi.py", cwd=core)
     append(core / "psi.py", DRIFT_ADDITION)
-    # Only first lines and ends of files are touched, so the template can change meanwhile.
     retitle(project / "README.md.jinja", " (template 0.2.0)")
     (repo / "templates" / "migrations.yml").write_text(MIGRATIONS, encoding="utf-8")
-    commit_all(repo, "Template 0.2.0")
-    sh("git", "tag", "v0.2.0", cwd=repo)
+    release(repo, "0.2.0")
     return repo
+
+
+def release_commit(repo: Path, version: str) -> str:
+    """The commit the registry of ``repo`` names for ``version``."""
+    entries = yaml.safe_load((repo / "templates" / "releases.yml").read_text(encoding="utf-8"))
+    return str(next(e["commit"] for e in entries if e["version"] == version))
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +123,9 @@ def generated(
     project = generate_at(
         template_repo,
         tmp_path_factory.mktemp("generated") / PACKAGE,
-        "v0.1.0",
+        release_commit(template_repo, "0.1.0"),
         {"track": TRACK, "project_name": PACKAGE},
+        label="v0.1.0",
     )
     append(project / "configs" / "config.yaml", "# tuned by the team\n")
     prefix_first_line(project / DRIFT_OLD, '"""', '"""(team) ')
@@ -159,48 +159,6 @@ def assert_refused(result: Result, *fragments: str) -> None:
     assert result.stderr.startswith("Error: "), result.stderr
     for fragment in fragments:
         assert fragment in result.stderr, result.stderr
-
-
-# Where a project records its template
-
-
-def test_new_project_records_the_repository_from_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(TEMPLATE_REPO_ENV, "https://git.example.com/team/mlscaffold.git")
-
-    project = create_project(tmp_path / "acme", TRACK, defaults=True)
-
-    assert read_answers(project)["_src_path"] == "https://git.example.com/team/mlscaffold.git"
-
-
-def test_canonical_repository_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(TEMPLATE_REPO_ENV, raising=False)
-
-    assert template_repository() == CANONICAL_TEMPLATE_REPO
-
-
-def test_clone_records_its_describe_and_notes_uncommitted_template_changes(
-    template_repo: Path, tmp_path: Path
-) -> None:
-    clone = tmp_path / "clone"
-    sh("git", "clone", "--quiet", template_repo, clone, cwd=tmp_path)
-    template = dataclasses.replace(load_template(), root=clone, is_git_clone=True)
-
-    sh("git", "checkout", "--quiet", "v0.1.0", cwd=clone)
-    assert rendered_commit(template).commit == "v0.1.0"
-    assert rendered_commit(template).note is None
-
-    sh("git", "checkout", "--quiet", "-", cwd=clone)
-    append(clone / "copier.yml", "\n")
-    commit_all(clone, "Unreleased change")
-    assert re.fullmatch(r"v0\.2\.0-1-g[0-9a-f]+", rendered_commit(template).commit)
-
-    append(clone / "templates" / "project" / "README.md.jinja", "draft\n")
-    dirty = rendered_commit(template)
-    assert dirty.commit.startswith("v0.2.0-1-g")
-    assert dirty.note is not None
-    assert "uncommitted template changes" in dirty.note
 
 
 # A full update
@@ -411,4 +369,129 @@ def test_missing_or_malformed_answers_file_is_refused(
 def test_release_that_does_not_exist_is_refused(project: Path, template_env: Path) -> None:
     result = update(project, "--to", "v9.9.9", "--template-repo", template_env)
 
-    assert_refused(result, "no tag v9.9.9", "v0.1.0, v0.2.0")
+    assert_refused(result, "--to v9.9.9 is not a release", "releases there: v0.1.0, v0.2.0")
+
+
+# Where releases come from
+
+
+def set_source(project: Path, src: str, commit: str) -> None:
+    """Rewrite what the project's answers file records as its template, and commit it."""
+    answers = yaml.safe_load((project / ANSWERS_FILE).read_text())
+    answers.update({"_src_path": src, "_commit": commit})
+    (project / ANSWERS_FILE).write_text(yaml.safe_dump(answers), encoding="utf-8")
+    commit_all(project, "Answers file as an earlier mlscaffold wrote it")
+
+
+def test_project_of_release_0_1_0_naming_the_old_url_is_taken_from_the_registry(
+    project: Path, template_env: Path
+) -> None:
+    # Release 0.1.0 recorded a repository URL that does not exist, and its release tag.
+    set_source(project, LEGACY_SOURCE, "v0.1.0")
+
+    result = update(project, "--to", "0.2.0")
+
+    assert result.exit_code == EXIT_CONFLICTS, result.output
+    assert "v0.1.0 -> v0.2.0" in result.output
+    answers = read_answers(project)
+    assert answers["_commit"] == "v0.2.0"
+    # The source is rewritten to what the releases were read from; no URL is kept.
+    assert answers["_src_path"] == str(template_env)
+
+
+def test_project_made_from_a_tagless_clone_at_a_release_records_a_short_commit(
+    project: Path, template_env: Path
+) -> None:
+    set_source(project, LEGACY_SOURCE, release_commit(template_env, "0.1.0")[:7])
+
+    result = update(project, "--to", "0.2.0")
+
+    assert result.exit_code == EXIT_CONFLICTS, result.output
+    assert (project / "docs" / "runbook.md").read_text().endswith(RUNBOOK_ADDITION)
+
+
+def test_project_made_between_releases_updates_from_a_clone_that_has_its_commit(
+    tmp_path: Path, template_repo: Path
+) -> None:
+    clone = tmp_path / "clone"
+    sh("git", "clone", "--quiet", template_repo, clone, cwd=tmp_path)
+    sh(
+        "git",
+        "checkout",
+        "--quiet",
+        "-b",
+        "draft",
+        release_commit(template_repo, "0.1.0"),
+        cwd=clone,
+    )
+    append(clone / "templates" / "project" / "README.md.jinja", "\nDraft section.\n")
+    commit_all(clone, "Unreleased README section")
+    unreleased = sh("git", "rev-parse", "HEAD", cwd=clone).strip()
+    sh("git", "checkout", "--quiet", "-", cwd=clone)
+    project = generate_at(
+        clone,
+        tmp_path / PACKAGE,
+        unreleased,
+        {"track": TRACK, "project_name": PACKAGE},
+    )
+    set_source(project, LEGACY_SOURCE, f"v0.1.0-1-g{unreleased[:12]}")
+
+    refused = update(project, "--to", "0.2.0", "--template-repo", template_repo)
+    result = update(project, "--to", "0.2.0", "--template-repo", clone)
+
+    assert_refused(refused, f"template commit {unreleased[:12]}", "does not have")
+    assert result.exit_code == 0, result.output
+    # The merge base was the unreleased commit: its draft section, which 0.2.0 does not have, is
+    # a template change and goes, where against base 0.1.0 it would pass for the project's edit.
+    assert "Draft section." not in (project / "README.md").read_text()
+    assert (project / "docs" / "runbook.md").read_text().endswith(RUNBOOK_ADDITION)
+
+
+def test_template_repo_option_comes_before_the_environment(
+    project: Path, template_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    set_source(project, LEGACY_SOURCE, "v0.1.0")
+    monkeypatch.setenv(TEMPLATE_REPO_ENV, str(tmp_path / "missing"))
+
+    from_env = update(project, "--to", "0.2.0")
+    from_option = update(project, "--to", "0.2.0", "--template-repo", template_env)
+
+    assert_refused(from_env, "$MLSCAFFOLD_TEMPLATE_REPO", "missing", "is not a folder")
+    assert from_option.exit_code == EXIT_CONFLICTS, from_option.output
+
+
+def test_release_tags_alone_are_read_as_releases(project: Path, tmp_path: Path) -> None:
+    # A fork that tags its releases and keeps no registry entries of its own.
+    fork = tiny_template_at(tmp_path / "fork" / "mlscaffold", tag=True)
+    (fork / "templates" / "releases.yml").unlink()
+    append(fork / "templates" / "project" / "docs" / "runbook.md.jinja", RUNBOOK_ADDITION)
+    commit_all(fork, "Template 0.2.0")
+    sh("git", "tag", "v0.2.0", cwd=fork)
+    set_source(project, str(fork), "v0.1.0")
+
+    result = update(project, "--to", "0.2.0", "--template-repo", fork)
+
+    assert result.exit_code in (0, EXIT_CONFLICTS), result.output
+    assert (project / "docs" / "runbook.md").read_text().endswith(RUNBOOK_ADDITION)
+
+
+def test_without_to_the_newest_release_is_the_target(project: Path, template_env: Path) -> None:
+    result = update(project, "--dry-run")
+
+    assert "v0.1.0 -> v0.2.0" in result.output
+    assert "Dry run: nothing was changed." in result.output
+
+
+def test_releases_lists_the_releases_and_marks_the_projects(
+    project: Path, template_env: Path
+) -> None:
+    result = CliRunner().invoke(main, ["releases", str(project)])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    newest, older = (next(line for line in lines if tag in line) for tag in ("v0.2.0", "v0.1.0"))
+    assert lines.index(newest) < lines.index(older)
+    assert older.startswith(" * ")
+    assert not newest.startswith(" * ")
+    assert release_commit(template_env, "0.1.0")[:12] in older
+    assert f"{project} is on release v0.1.0" in result.output
