@@ -150,19 +150,23 @@ def new(
         defaults=defaults,
         interactive=interactive,
     )
-    folder = shlex.quote(str(dest))
-    click.echo(
-        f"Created {project}\n"
-        "\n"
-        "Next steps:\n"
-        f"  cd {folder}\n"
-        "  make setup all test   # create .venv, run the pipeline end to end, run the tests\n"
-        "  make serve            # serve the model over HTTP\n"
-        "\n"
-        "To take template updates later with `mlscaffold update`, make the project a git\n"
-        "repository and commit it first:\n"
-        '  git init && git add -A && git commit -m "Create project with mlscaffold"'
-    )
+    try:
+        folder = shlex.quote(str(dest))
+        click.echo(
+            f"Created {project}\n"
+            "\n"
+            "Next steps:\n"
+            f"  cd {folder}\n"
+            "  make setup all test   # create .venv, run the pipeline end to end, run the tests\n"
+            "  make serve            # serve the model over HTTP\n"
+            "\n"
+            "To take template updates later with `mlscaffold update`, make the project a git\n"
+            "repository and commit it first:\n"
+            '  git init && git add -A && git commit -m "Create project with mlscaffold"'
+        )
+    except KeyboardInterrupt:
+        # SIGINT once the project exists: report what is there, not "nothing was changed".
+        raise Terminated(signal.SIGINT, f"the whole project was created in {project}") from None
 
 
 @main.command()
@@ -262,6 +266,4 @@ def releases(path: Path | None, template_repo: str | None) -> None:
     Without PATH, the current folder is placed among the releases when it is a project made by
     mlscaffold.
     """
-    if path is None and Path(load_template().answers_file).is_file():
-        path = Path()
     click.echo(format_releases(list_releases(path, template_repo)))

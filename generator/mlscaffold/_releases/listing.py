@@ -39,7 +39,8 @@ def list_releases(project: Path | None = None, template_repo: str | None = None)
     """The known releases (from the source an update would read) and a project's release.
 
     Args:
-        project: A generated project to place among the releases.
+        project: A generated project to place among the releases; by default the current
+            folder, when it holds an answers file.
         template_repo: Read releases from this repository instead (as ``update`` would).
 
     Raises:
@@ -52,6 +53,8 @@ def list_releases(project: Path | None = None, template_repo: str | None = None)
     with tempfile.TemporaryDirectory(prefix="mlscaffold-releases-") as scratch:
         source = locate(template, template_repo, Path(scratch))
         listing = ReleaseListing(source.origin, source.releases, rendered_identity(template))
+        if project is None and Path(template.answers_file).is_file():
+            project = Path()
         if project is None:
             return listing
         folder = preflight.resolve_project(project)
