@@ -38,7 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     monitor = sub.add_parser("monitor", help="compare a batch with the training reference")
     monitor.add_argument("--batch", type=Path, default=None, help="batch file (default: the clean batch)")
     rep = sub.add_parser("report", help="render the model card, data card and README results")
-    rep.add_argument("--check", action="store_true", help="fail if the committed cards are stale")
+    rep.add_argument(
+        "--check",
+        action="store_true",
+        help="fail if the committed cards are stale (a project that published no results passes)",
+    )
     load = sub.add_parser("loadtest", help="bounded load test on 127.0.0.1; writes reports/perf.json")
     load.add_argument("--url", default=None, help="a running service (default: start one in-process)")
     load.add_argument("--requests", type=int, default=None, help="override the configured count")
