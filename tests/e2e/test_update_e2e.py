@@ -1,9 +1,12 @@
-"""A fraud-detection project updated to a later template release still passes its own tests.
+"""Projects made by release 0.1.0 come along: updated to the newest release, they pass their checks.
 
-The template repository is built locally (v0.1.0 is this checkout's template; v0.2.0 changes a
-module the project edited too, adds to a doc and moves a doc, declared in
-``templates/migrations.yml``). The project's ``make setup test`` installs its dependencies, so this
-needs a package index and takes minutes; marked ``slow``.
+For every example, a project is rendered from release 0.1.0 (its commit in this repository's
+history, as the registry names it) and recorded the way mlscaffold 0.1.0 wrote it: a repository
+URL that does not exist and ``_commit: v0.1.0``. The team edits it and commits. ``mlscaffold
+update`` with no flag, reading the releases this clone carries, brings it to the newest release;
+the edits must be kept, the answers file must name the release, and the project's own
+``make setup test lint typecheck`` must pass. ``make setup`` installs the project's dependencies,
+so this needs a package index and takes minutes; marked ``slow``.
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
-from mlscaffold.cli import main
+from mlscaffold._releases.registry import parse_registry
+from mlscaffold.cli import EXIT_CONFLICTS, main
 from tests.support import (
+    ANSWERS_FILE,
+    EXAMPLES,
+    REPO_ROOT,
     append,
     commit_all,
     edit,
@@ -23,59 +31,49 @@ from tests.support import (
     isolated_git,
     read_answers,
     run_make,
-    sh,
-    template_repository_at,
 )
 
 pytestmark = pytest.mark.slow
 
-PACKAGE = "fraud_shop"
-GATE = Path("src") / PACKAGE / "core" / "gate.py"
-GATE_ADDITION = '\n\nGATE_VERSION = "0.2.0"\n"""The release of the promotion-gate rules."""\n'
-MIGRATIONS = """\
-- version: "0.2.0"
-  renames:
-    - {from: "docs/risk_checklist.md", to: "docs/governance/risk_checklist.md"}
-"""
+RELEASES = parse_registry(
+    (REPO_ROOT / "templates" / "releases.yml").read_text(encoding="utf-8"), "releases.yml"
+)
+FIRST, NEWEST = RELEASES[0], RELEASES[-1]
+LEGACY_URL = "https://github.com/mlscaffold/mlscaffold.git"
+CONFIG_EDIT = "# reviewed by the team\n"
+GATE_PREFIX = '"""Team-reviewed. '
 
 
-def test_updated_project_passes_its_own_tests(tmp_path: Path) -> None:
+@pytest.mark.skipif(len(RELEASES) < 2, reason="the registry lists no release after the first")
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
+def test_project_of_the_first_release_updates_to_the_newest_and_passes_its_checks(
+    example: Path, tmp_path: Path
+) -> None:
     if shutil.which("make") is None:
         pytest.fail("make is not installed; the generated projects drive everything with make")
+    answers = yaml.safe_load(example.read_text(encoding="utf-8"))
+    package = answers["package_name"]
+    gate = Path("src") / package / "core" / "gate.py"
     with isolated_git(tmp_path):
-        repo = template_repository_at(tmp_path / "mlscaffold")
-        source = repo / "templates" / "project"
-        append(source / "src" / "{{ package_name }}" / "core" / "gate.py", GATE_ADDITION)
-        append(source / "docs" / "runbook.md.jinja", "\n## Template updates\nmlscaffold update\n")
-        (source / "docs" / "governance").mkdir()
-        sh("git", "mv", "docs/risk_checklist.md.jinja", "docs/governance/", cwd=source)
-        (repo / "templates" / "migrations.yml").write_text(MIGRATIONS, encoding="utf-8")
-        commit_all(repo, "Template 0.2.0")
-        sh("git", "tag", "v0.2.0", cwd=repo)
-
-        project = generate_at(
-            repo,
-            tmp_path / PACKAGE,
-            "v0.1.0",
-            {"track": "fraud-detection", "project_name": PACKAGE},
-        )
-        first_line = (project / GATE).read_text(encoding="utf-8").splitlines()[0]
-        edit(project / GATE, first_line, first_line.replace('"""', '"""Team-reviewed. ', 1))
-        checklist = project / "docs" / "risk_checklist.md"
-        edit(checklist, "# ", "# (team) ")
+        project = generate_at(REPO_ROOT, tmp_path / package, FIRST.commit, answers)
+        recorded = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
+        recorded.update({"_src_path": LEGACY_URL, "_commit": FIRST.tag})
+        (project / ANSWERS_FILE).write_text(yaml.safe_dump(recorded), encoding="utf-8")
+        append(project / "configs" / "config.yaml", CONFIG_EDIT)
+        first_line = (project / gate).read_text(encoding="utf-8").splitlines()[0]
+        edit(project / gate, first_line, first_line.replace('"""', GATE_PREFIX, 1))
         commit_all(project, "Team edits")
 
-        result = CliRunner().invoke(
-            main, ["update", str(project), "--to", "0.2.0", "--template-repo", str(repo)]
-        )
+        result = CliRunner().invoke(main, ["update", str(project)])
 
-    assert result.exit_code == 0, result.output
-    gate = (project / GATE).read_text(encoding="utf-8")
-    assert gate.startswith('"""Team-reviewed. ')
-    assert gate.endswith(GATE_ADDITION)
-    moved = project / "docs" / "governance" / "risk_checklist.md"
-    assert moved.read_text(encoding="utf-8").startswith("# (team) ")
-    assert read_answers(project)["_commit"] == "v0.2.0"
+    assert result.exit_code in (0, EXIT_CONFLICTS), result.output
+    assert f"{FIRST.tag} -> {NEWEST.tag}" in result.output
+    assert "Conflicts:" not in result.output, result.output
+    assert (project / "configs" / "config.yaml").read_text(encoding="utf-8").endswith(CONFIG_EDIT)
+    assert (project / gate).read_text(encoding="utf-8").startswith(GATE_PREFIX)
+    after = read_answers(project)
+    assert after["_commit"] == NEWEST.tag
+    assert after["_src_path"] == str(REPO_ROOT)
 
-    for target in ("setup", "test"):
+    for target in ("setup", "test", "lint", "typecheck"):
         run_make(project, target)
