@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from mlscaffold._answers import collect_answers, derived_hint, no_track_error, s
 from mlscaffold._releases.locate import rendered_identity
 from mlscaffold._signals import SignalGuard
 from mlscaffold._template import Template, load_template
-from mlscaffold.errors import AnswersError
+from mlscaffold.errors import AnswersError, Terminated
 
 NOTHING_CREATED = "nothing was created"
 
@@ -66,7 +67,9 @@ def create_project(
         AnswersError: An answer is unknown, malformed or rejected by the template.
         DestinationError: DEST is a file or a non-empty folder, or cannot be written.
         TemplateError: The template could not be read or rendered.
-        Terminated: A signal arrived while rendering (nothing was left behind).
+        Terminated: A signal arrived, or Ctrl-C was pressed at a question, while rendering;
+            its ``outcome`` says what was left (nothing, or the whole project when the
+            signal came as it was moved into place).
     """
     template = load_template()
     target = _staging.resolve_destination(dest)
@@ -121,7 +124,11 @@ def _render(
             if staging is not None:
                 with guard.held():
                     shutil.rmtree(staging, ignore_errors=True)
-            guard.reraise_if_signalled(exc, NOTHING_CREATED)
+            # Once moved into place, the project stays, whatever interrupts what follows.
+            guard.reraise_if_signalled(exc, guard.outcome or NOTHING_CREATED)
+            if isinstance(exc, KeyboardInterrupt):
+                # Ctrl-C at a question: the prompt reads it as a key, not as a signal.
+                raise Terminated(signal.SIGINT, NOTHING_CREATED) from exc
             if isinstance(exc, AnswersError):
                 raise AnswersError(exc.message + derived_hint(exc.message, answers, dest)) from exc
             raise

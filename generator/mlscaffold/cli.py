@@ -12,6 +12,7 @@ import json
 import shlex
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,27 +44,65 @@ def _is_user_error(exc: BaseException) -> bool:
     return copier_errors is not None and isinstance(exc, copier_errors.UserMessageError)
 
 
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _stopped_by_ctrl_c(outcome: str | None = None) -> click.exceptions.Exit:
+    told = f"; {outcome}" if outcome else ""
+    click.secho(f"Error: stopped by SIGINT (Ctrl-C){told}", fg="red", err=True)
+    return click.exceptions.Exit(128 + signal.SIGINT)
+
+
 class _Group(click.Group):
-    """A click group that reports user errors as one red line instead of a traceback."""
+    """A click group that reports user errors as one red line instead of a traceback.
+
+    Ctrl-C (SIGINT) exits with status 130 wherever it lands: click alone would report
+    "Aborted!" with status 1 outside a command. Once a command has returned, SIGINT is ignored:
+    its work is done and its result stands.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        previous = signal.getsignal(signal.SIGINT) if _in_main_thread() else None
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            # A caller in this process (a test, another program) keeps its own Ctrl-C handling.
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except KeyboardInterrupt:
+            raise _stopped_by_ctrl_c("nothing was changed") from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if _in_main_thread():
+                # Inside the try: installing a handler first runs a pending one.
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
         except Terminated as exc:
             name = signal.Signals(exc.signum).name
             click.secho(f"Error: stopped by {name}; {exc.outcome}", fg="red", err=True)
             raise click.exceptions.Exit(128 + exc.signum) from None
         except KeyboardInterrupt:
-            # Ctrl-C at a question is a key press read by the prompt, not a signal.
-            click.secho(
-                "Error: stopped by SIGINT (Ctrl-C); nothing was changed", fg="red", err=True
-            )
-            raise click.exceptions.Exit(128 + signal.SIGINT) from None
+            # Outside the work a command guards (which reports what it left behind as
+            # Terminated), so what was done is not known here.
+            raise _stopped_by_ctrl_c() from None
         except Exception as exc:
             if not _is_user_error(exc):
                 raise
             click.secho(f"Error: {exc}", fg="red", err=True)
             raise click.exceptions.Exit(1) from None
+        return result
 
 
 class _TrackChoice(_ChoiceBase):
@@ -165,7 +204,7 @@ def new(
             '  git init && git add -A && git commit -m "Create project with mlscaffold"'
         )
     except KeyboardInterrupt:
-        # SIGINT once the project exists: report what is there, not "nothing was changed".
+        # SIGINT once the project exists: say that it does.
         raise Terminated(signal.SIGINT, f"the whole project was created in {project}") from None
 
 

@@ -18,7 +18,6 @@ import yaml
 from benchmarks.benchlib import free_port, served
 
 from mlscaffold._audit import audit_repository
-from mlscaffold._new import create_project
 from tests.support import EXAMPLES, project_environment, read_answers, run_make
 
 pytestmark = pytest.mark.slow
@@ -26,11 +25,18 @@ pytestmark = pytest.mark.slow
 TARGETS = ("setup", "all", "test", "lint", "typecheck")
 
 
+def _copy(rendered: Path, tmp_path: Path) -> Path:
+    """A private copy of a shared rendered example, for a test that builds and runs it."""
+    return Path(shutil.copytree(rendered, tmp_path / rendered.name, symlinks=True))
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
-def test_generated_project_passes_its_own_checks(example: Path, tmp_path: Path) -> None:
+def test_generated_project_passes_its_own_checks(
+    example: Path, rendered_examples: dict[str, Path], tmp_path: Path
+) -> None:
     if shutil.which("make") is None:
         pytest.fail("make is not installed; the generated projects drive everything with make")
-    project = create_project(tmp_path / example.stem, answers_file=example, defaults=True)
+    project = _copy(rendered_examples[example.stem], tmp_path)
     for target in TARGETS:
         run_make(project, target)
 
@@ -73,10 +79,11 @@ def _api_keeps_to_its_openapi_schema(project: Path) -> None:
     assert run.returncode == 0, f"schemathesis found problems:\n{output}"
 
 
-def test_rag_dense_and_hybrid_retrieval_with_the_extra(tmp_path: Path) -> None:
+def test_rag_dense_and_hybrid_retrieval_with_the_extra(
+    rendered_examples: dict[str, Path], tmp_path: Path
+) -> None:
     """The `dense` extra as the README installs it: its tests run, and a hybrid pipeline passes."""
-    (example,) = [e for e in EXAMPLES if e.stem == "rag"]
-    project = create_project(tmp_path / "rag", answers_file=example, defaults=True)
+    project = _copy(rendered_examples["rag"], tmp_path)
     # With pip, as the generated README says: the extra pins a CPU build of PyTorch that pip takes
     # from the machine's wheel folder, where uv would resolve a multi-GB CUDA build from the index.
     env = project_environment()

@@ -1,4 +1,4 @@
-"""The built wheel carries the template, and an installed mlscaffold works from any folder.
+"""The built wheel carries the template and its releases; an installed mlscaffold works anywhere.
 
 Builds the wheel with uv and installs it into a fresh virtualenv, so it needs the package index
 for mlscaffold's dependencies; marked ``slow``.
@@ -6,18 +6,22 @@ for mlscaffold's dependencies; marked ``slow``.
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
-from mlscaffold import __version__
-from mlscaffold._template import template_repository
 from tests.support import EXAMPLES, REPO_ROOT, list_files, read_answers
+
+BUNDLE = "mlscaffold/_bundled"
 
 pytestmark = pytest.mark.slow
 
@@ -60,6 +64,37 @@ def test_wheel_holds_the_package_and_the_whole_template(wheel: Path) -> None:
     assert template_files - names == set()
 
 
+def _release_versions() -> list[str]:
+    entries = yaml.safe_load((REPO_ROOT / "templates" / "releases.yml").read_text("utf-8"))
+    return [str(entry["version"]) for entry in entries]
+
+
+def test_wheel_carries_every_release_and_the_identity_of_its_template(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        bundled = {name for name in names if name.startswith(f"{BUNDLE}/")}
+        versions = _release_versions()
+
+        assert versions, "templates/releases.yml lists no release"
+        assert bundled == {
+            f"{BUNDLE}/index.yml",
+            f"{BUNDLE}/template.yml",
+            *(f"{BUNDLE}/{version}.tar.gz" for version in versions),
+        }
+        index = yaml.safe_load(archive.read(f"{BUNDLE}/index.yml"))
+        assert [str(entry["version"]) for entry in index] == versions
+        identity = yaml.safe_load(archive.read(f"{BUNDLE}/template.yml"))
+        assert isinstance(identity["label"], str)
+        assert identity["label"]
+        for version in versions:
+            data = gzip.decompress(archive.read(f"{BUNDLE}/{version}.tar.gz"))
+            with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+                members = tar.getnames()
+            # A release is the template's two parts at the release's commit.
+            assert "copier.yml" in members, version
+            assert any(m.startswith("templates/project/") for m in members), version
+
+
 def test_installed_mlscaffold_works_from_another_folder(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     _run(_uv(), "venv", "--python", sys.executable, venv, cwd=tmp_path)
@@ -76,8 +111,11 @@ def test_installed_mlscaffold_works_from_another_folder(wheel: Path, tmp_path: P
     proj = tmp_path / "proj"
     stray = [p for p in proj.rglob("*") if p.name == "__pycache__" or p.suffix == ".pyc"]
     assert stray == []
-    # The answers file names the template repository and this release, so the project can be
-    # updated later; the installed folder it was rendered from is not recorded.
+    # The answers file names the installed template it was rendered from, and the version the
+    # wheel's bundle says that template is, so that `mlscaffold update` can take it further.
     answers = read_answers(tmp_path / "proj")
-    assert answers["_src_path"] == template_repository()
-    assert answers["_commit"] == f"v{__version__}"
+    with zipfile.ZipFile(wheel) as archive:
+        identity = yaml.safe_load(archive.read(f"{BUNDLE}/template.yml"))
+    assert answers["_commit"] == identity["label"]
+    assert Path(str(answers["_src_path"])).parts[-2:] == ("mlscaffold", "_template")
+    assert Path(str(answers["_src_path"])).is_relative_to(venv.resolve())

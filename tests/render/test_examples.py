@@ -18,8 +18,10 @@ import yaml
 from pytest_copie.plugin import Copie
 
 from mlscaffold import __version__
-from mlscaffold._template import template_repository
-from tests.render.update_expected import project_files, read_expected, render_example
+from mlscaffold._releases.bundle import IDENTITY, write_bundle
+from mlscaffold._releases.locate import rendered_identity
+from mlscaffold._template import load_template
+from tests.render.update_expected import project_files, read_expected
 from tests.support import ANSWERS_FILE, EXAMPLES, REPO_ROOT, read_answers
 
 # `{{`, `{%` or `{#` left by a missed `.jinja` suffix or a typo. `${{` is GitHub Actions syntax
@@ -34,8 +36,9 @@ def example(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture(scope="module")
-def project(example: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return render_example(example, tmp_path_factory.mktemp("render") / example.stem)
+def project(example: Path, rendered_examples: dict[str, Path]) -> Path:
+    """The example, rendered as ``mlscaffold new`` does (shared with the other layers)."""
+    return rendered_examples[example.stem]
 
 
 def _answers(example: Path) -> dict[str, object]:
@@ -45,8 +48,6 @@ def _answers(example: Path) -> dict[str, object]:
 
 
 def test_there_is_an_example_per_track() -> None:
-    from mlscaffold._template import load_template
-
     tracks = {_answers(example)["track"] for example in EXAMPLES}
     assert tracks == set(load_template().track_names)
 
@@ -78,6 +79,9 @@ def test_answers_file_records_the_answers_and_version(example: Path, project: Pa
     for key, value in _answers(example).items():
         assert answers[key] == value
     assert answers["_mlscaffold_version"] == __version__
+    # Where the template was rendered from (this clone) and which version it holds.
+    assert answers["_src_path"] == str(load_template().root)
+    assert answers["_commit"] == rendered_identity(load_template()).label
 
 
 def test_file_set_matches_the_expected_list(example: Path, project: Path) -> None:
@@ -104,24 +108,36 @@ def test_copier_alone_renders_the_same_files(example: Path, project: Path, copie
     assert answers["track"] == _answers(example)["track"]
 
 
-def test_installed_layout_renders_the_same_files(
-    example: Path, project: Path, tmp_path: Path
-) -> None:
-    # A wheel holds the package with the template in mlscaffold/_template (see pyproject.toml).
-    site = tmp_path / "site"
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site folder laid out like an installed wheel (see pyproject.toml and hatch_build.py).
+
+    The package, with the template in ``mlscaffold/_template`` and the releases bundle in
+    ``mlscaffold/_bundled``.
+    """
+    site = tmp_path_factory.mktemp("site")
+    package = site / "mlscaffold"
     shutil.copytree(
         REPO_ROOT / "generator" / "mlscaffold",
-        site / "mlscaffold",
-        ignore=shutil.ignore_patterns("__pycache__"),
+        package,
+        ignore=shutil.ignore_patterns("__pycache__", "_bundled"),
     )
-    shutil.copytree(REPO_ROOT / "templates", site / "mlscaffold" / "_template" / "templates")
-    shutil.copy2(REPO_ROOT / "copier.yml", site / "mlscaffold" / "_template" / "copier.yml")
+    shutil.copytree(REPO_ROOT / "templates", package / "_template" / "templates")
+    shutil.copy2(REPO_ROOT / "copier.yml", package / "_template" / "copier.yml")
+    write_bundle(REPO_ROOT, package / "_bundled")
+    return site
+
+
+@pytest.mark.process
+def test_installed_layout_renders_the_same_files(
+    example: Path, project: Path, installed: Path, tmp_path: Path
+) -> None:
     dest = tmp_path / "out" / example.stem
 
     completed = subprocess.run(
         [sys.executable, "-m", "mlscaffold", "new", str(dest), "--answers-file", str(example)],
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(site)},
+        env={**os.environ, "PYTHONPATH": str(installed)},
         capture_output=True,
         text=True,
         check=False,
@@ -129,7 +145,8 @@ def test_installed_layout_renders_the_same_files(
 
     assert completed.returncode == 0, completed.stderr
     assert project_files(dest) == project_files(project)
-    # The packaged template is release v<version> of the template repository.
+    # The installed template was rendered, and its version is the one its bundle records.
     answers = read_answers(dest)
-    assert answers["_src_path"] == template_repository()
-    assert answers["_commit"] == f"v{__version__}"
+    identity = yaml.safe_load((installed / "mlscaffold" / "_bundled" / IDENTITY).read_text())
+    assert answers["_src_path"] == str((installed / "mlscaffold" / "_template").resolve())
+    assert answers["_commit"] == identity["label"] == rendered_identity(load_template()).label

@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mlscaffold._audit import AuditReport, Check, audit_repository
-from mlscaffold._new import create_project
 from mlscaffold.cli import main
 from mlscaffold.errors import AuditError
 from tests.support import EXAMPLES
@@ -359,23 +358,13 @@ def test_audit_reads_files_without_running_them(tmp_path: Path) -> None:
 # Generated projects
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every example, generated once for this module."""
-    root = tmp_path_factory.mktemp("generated")
-    return {
-        example.stem: create_project(root / example.stem, answers_file=example, defaults=True)
-        for example in EXAMPLES
-    }
-
-
 @pytest.mark.parametrize("example", [e.stem for e in EXAMPLES])
 def test_generated_project_lacks_only_what_its_pipeline_produces(
-    generated: dict[str, Path], example: str
+    rendered_examples: dict[str, Path], example: str
 ) -> None:
     # The cards and the README results table are rendered from real results by `make all`;
     # the end-to-end layer audits each project again after its pipeline ran and expects 100.
-    report = audit_repository(generated[example])
+    report = audit_repository(rendered_examples[example])
 
     assert {c.id for c in report.failed} == PRODUCED_BY_PIPELINE, describe_failures(report)
 

@@ -11,7 +11,8 @@ from click.testing import CliRunner, Result
 from mlscaffold import __version__
 from mlscaffold._template import load_template
 from mlscaffold.cli import main
-from tests.support import read_answers, staging_dirs
+from tests.support import ANSWERS_FILE, read_answers, staging_dirs
+from tests.unit.conftest import FakeCopier
 
 TRACK = load_template().track_names[0]
 
@@ -83,14 +84,16 @@ def test_new_creates_the_project_and_prints_next_steps(tmp_path: Path) -> None:
     assert staging_dirs(tmp_path, dest.name) == []
 
 
-def test_new_without_a_terminal_uses_defaults_instead_of_prompting(tmp_path: Path) -> None:
+def test_new_without_a_terminal_uses_defaults_instead_of_prompting(
+    tmp_path: Path, fake_copier: FakeCopier
+) -> None:
     result = new(tmp_path / "demo", "--track", TRACK)
 
     assert result.exit_code == 0, result.output
-    assert read_answers(tmp_path / "demo")["author_name"]
+    assert fake_copier.calls[-1]["defaults"] is True
 
 
-def test_new_takes_name_and_data(tmp_path: Path) -> None:
+def test_new_takes_name_and_data(tmp_path: Path, fake_copier: FakeCopier) -> None:
     dest = tmp_path / "x"
 
     result = new(
@@ -106,14 +109,17 @@ def test_new_takes_name_and_data(tmp_path: Path) -> None:
     )
 
     assert result.exit_code == 0, result.output
-    answers = read_answers(dest)
-    assert answers["project_name"] == "Acme Risk"
-    assert answers["package_name"] == "acme_risk"
-    assert answers["author_name"] == "Risk Team"
-    assert answers["description"] == "a=b"
+    assert fake_copier.data == {
+        "track": TRACK,
+        "project_name": "Acme Risk",
+        "author_name": "Risk Team",
+        "description": "a=b",
+    }
 
 
-def test_new_into_the_current_empty_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_into_the_current_empty_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_copier: FakeCopier
+) -> None:
     dest = tmp_path / "here"
     dest.mkdir()
     monkeypatch.chdir(dest)
@@ -121,8 +127,10 @@ def test_new_into_the_current_empty_folder(tmp_path: Path, monkeypatch: pytest.M
     result = new(".", "--track", TRACK, "--defaults")
 
     assert result.exit_code == 0, result.output
-    assert (Path.cwd() / ".copier-answers.yml").is_file()
+    assert fake_copier.calls[-1]["user_defaults"] == {"project_name": "here"}
+    assert (Path.cwd() / ANSWERS_FILE).is_file()
     assert read_answers(dest)["project_name"] == "here"
+    assert "cd ." in result.output
 
 
 @pytest.mark.usefixtures("fake_copier")
@@ -136,11 +144,21 @@ def test_track_may_come_from_the_answers_file(tmp_path: Path) -> None:
     assert read_answers(tmp_path / "p")["project_name"] == "From File"
 
 
-def test_no_track_at_all_names_the_fix(tmp_path: Path) -> None:
-    result = new(tmp_path / "p", "--defaults")
+@pytest.mark.parametrize("args", [("--defaults",), ()], ids=["defaults", "no-terminal"])
+def test_no_track_where_none_can_be_asked_lists_the_tracks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    # With --defaults nothing is asked; without a terminal (as here) nothing can be.
+    import copier
+
+    monkeypatch.setattr(copier, "run_copy", pytest.fail)
+
+    result = new(tmp_path / "p", *args)
 
     assert_user_error(result, "no track chosen", "--track", "--answers-file")
-    assert not (tmp_path / "p").exists()
+    for track in load_template().track_names:
+        assert track in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_unknown_track_is_a_usage_error_listing_the_tracks(tmp_path: Path) -> None:
@@ -272,16 +290,19 @@ def test_answers_file_from_another_template_is_refused(tmp_path: Path) -> None:
     assert_user_error(result, "another template", "gh:someone/other-template")
 
 
-def test_a_projects_answers_file_creates_the_same_kind_of_project(tmp_path: Path) -> None:
-    first = tmp_path / "first"
-    assert new(first, "--track", TRACK, "--name", "Acme", "--defaults").exit_code == 0
+@pytest.mark.parametrize("example", ["fraud-detection", "rag"])
+def test_a_projects_answers_file_creates_the_same_kind_of_project(
+    tmp_path: Path, rendered_examples: dict[str, Path], fake_copier: FakeCopier, example: str
+) -> None:
+    first = rendered_examples[example]
 
-    result = new(tmp_path / "second", "--answers-file", first / ".copier-answers.yml")
+    result = new(tmp_path / "second", "--answers-file", first / ANSWERS_FILE)
 
     assert result.exit_code == 0, result.output
-    assert {
-        k: v for k, v in read_answers(tmp_path / "second").items() if not k.startswith("_")
-    } == {k: v for k, v in read_answers(first).items() if not k.startswith("_")}
+    # Every answer is taken over; where the first came from and its version are not.
+    assert fake_copier.data == {
+        k: v for k, v in read_answers(first).items() if not k.startswith("_")
+    }
 
 
 def test_errors_are_red_on_stderr(tmp_path: Path) -> None:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mlscaffold import __version__, _new
+from mlscaffold import __version__, _copier, _new
 from mlscaffold._new import create_project
-from mlscaffold._template import load_template, rendered_commit, template_repository
+from mlscaffold._releases.identify import Identity
+from mlscaffold._releases.locate import rendered_identity
+from mlscaffold._template import load_template
 from mlscaffold.errors import (
     AnswersError,
     DestinationError,
@@ -23,7 +23,7 @@ from mlscaffold.errors import (
     Terminated,
     TrackError,
 )
-from tests.support import list_files, read_answers, staging_dirs
+from tests.support import EXAMPLES, list_files, read_answers, staging_dirs
 from tests.unit.conftest import FakeCopier
 
 TRACK = load_template().track_names[0]
@@ -35,17 +35,39 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def test_renders_the_template_root_without_prompting(tmp_path: Path) -> None:
+def test_renders_the_template_root_and_records_where_and_which_version(
+    tmp_path: Path, fake_copier: FakeCopier
+) -> None:
     project = create_project(tmp_path / "acme", TRACK, defaults=True)
 
     assert project == tmp_path / "acme"
+    template = load_template()
+    assert fake_copier.calls[-1]["src_path"] == str(template.root)
+    # A clone renders its working tree, not the newest tag.
+    assert fake_copier.calls[-1]["vcs_ref"] == ("HEAD" if template.is_git_clone else None)
     answers = read_answers(project)
-    # The answers file names the template repository and version, not the folder rendered.
-    assert answers["_src_path"] == template_repository()
-    assert answers["_commit"] == rendered_commit(load_template()).commit
+    # The folder rendered from, and the template version it holds: a release or a commit.
+    assert answers["_src_path"] == str(template.root)
+    assert answers["_commit"] == rendered_identity(template).label
     assert answers["track"] == TRACK
     assert answers["project_name"] == "acme"
     assert answers["_mlscaffold_version"] == __version__
+
+
+@pytest.mark.parametrize("note", [None, "rendered with uncommitted template changes"])
+def test_a_template_version_note_becomes_a_comment_of_the_answers_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_copier: FakeCopier, note: str | None
+) -> None:
+    identity = Identity("v9.9.9-2-gabcdefabcdef", None, "abcdef" * 6 + "abcd", note=note)
+    monkeypatch.setattr(_new, "rendered_identity", lambda template: identity)
+
+    project = create_project(tmp_path / "acme", TRACK, defaults=True)
+
+    text = (project / ".copier-answers.yml").read_text(encoding="utf-8")
+    comments = [line for line in text.splitlines() if line.startswith("#")]
+    assert read_answers(project)["_commit"] == "v9.9.9-2-gabcdefabcdef"
+    assert (f"# _mlscaffold_version: {note}" in comments) is (note is not None)
+    assert len(fake_copier.calls) == 1
 
 
 def test_returns_the_absolute_project_path(
@@ -206,7 +228,8 @@ def _failing_run_copy(exc: BaseException) -> Any:
         (RuntimeError("boom"), TemplateError),
         (OSError(28, "No space left on device"), DestinationError),
         (ValueError("Validation error for question 'x': bad"), AnswersError),
-        (KeyboardInterrupt(), KeyboardInterrupt),
+        # Ctrl-C at a question, which the prompt reads as a key: reported as SIGINT.
+        (KeyboardInterrupt(), Terminated),
     ],
     ids=["bug", "disk-full", "validation", "ctrl-c"],
 )
@@ -259,27 +282,6 @@ def test_template_without_answers_file_is_an_error(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_sigterm_during_render_cleans_up_and_restores_the_handler(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import copier
-
-    def run_copy(src_path: str, dst_path: Path, *args: object, **kwargs: object) -> None:
-        (Path(dst_path) / "half-written.txt").write_text("partial", encoding="utf-8")
-        os.kill(os.getpid(), signal.SIGTERM)
-        time.sleep(5)  # the handler interrupts this
-
-    monkeypatch.setattr(copier, "run_copy", run_copy)
-    before = signal.getsignal(signal.SIGTERM)
-
-    with pytest.raises(Terminated) as caught:
-        create_project(tmp_path / "p", TRACK, defaults=True)
-
-    assert caught.value.signum == signal.SIGTERM
-    assert list(tmp_path.iterdir()) == []
-    assert signal.getsignal(signal.SIGTERM) == before
-
-
 @pytest.mark.usefixtures("fake_copier")
 def test_stale_staging_from_a_dead_process_is_removed(tmp_path: Path) -> None:
     dead = tmp_path / f".p.mlscaffold-{_dead_pid()}-0badcafe"
@@ -296,14 +298,17 @@ def test_stale_staging_from_a_dead_process_is_removed(tmp_path: Path) -> None:
     assert other.exists()
 
 
-@pytest.mark.parametrize("track", load_template().track_names)
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
 def test_compiling_each_path_once_renders_the_same_project(
-    tmp_path: Path, track: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    example: Path,
+    rendered_examples: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    answers = {"project_name": "Acme"}
-    shared = create_project(tmp_path / "shared", track, defaults=True, data=answers)
-    monkeypatch.setattr(_new, "_compile_each_string_once", contextlib.nullcontext)
-    fresh = create_project(tmp_path / "fresh", track, defaults=True, data=answers)
+    # The shared render compiled each template string once; this one compiles every time.
+    shared = rendered_examples[example.stem]
+    monkeypatch.setattr(_copier, "_compile_each_string_once", contextlib.nullcontext)
+    fresh = create_project(tmp_path / example.stem, answers_file=example, defaults=True)
 
     assert list_files(shared) == list_files(fresh)
     for relative in list_files(shared):

@@ -6,19 +6,19 @@ Every case also checks that nothing outside the destination changed: the destina
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import hashlib
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -26,6 +26,15 @@ from click.testing import CliRunner, Result
 from mlscaffold._template import load_template
 from mlscaffold.cli import main
 from tests.support import isolated_git, list_files, sh, staging_dirs
+from tests.unit.render_process import (
+    EXAMPLE,
+    SEED,
+    STAGING_APPEARED,
+    Point,
+    assert_same_project,
+    interrupt,
+    spread_points,
+)
 
 TRACK = load_template().track_names[0]
 SECRET = "sk-live-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
@@ -261,27 +270,64 @@ def test_unusable_destination_is_refused(
     assert workspace.snapshot() == before
 
 
-def _can_write_despite(folder: Path) -> bool:
+# Capabilities that let root write, read or chmod regardless of a file's mode (linux/capability.h).
+_PERMISSION_OVERRIDES = {"CAP_DAC_OVERRIDE": 1, "CAP_DAC_READ_SEARCH": 2, "CAP_FOWNER": 3}
+_PR_CAPBSET_DROP = 24
+
+
+def _give_up_permission_overrides() -> None:
+    """In a child of root, before it starts: make folder permissions apply to it.
+
+    Dropped from the bounding set, the capabilities are not granted again when the program
+    starts, so root is refused like the folder's owner would be. (Switching to an unprivileged
+    user is no alternative where the interpreter lives in a folder only root may read.)
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    for name, number in _PERMISSION_OVERRIDES.items():
+        if libc.prctl(_PR_CAPBSET_DROP, number, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), f"cannot give up {name}")
+
+
+def _bound_by_permissions() -> dict[str, Any]:
+    """Arguments for ``subprocess.run`` so that the child cannot write to read-only folders."""
+    return {"preexec_fn": _give_up_permission_overrides} if os.geteuid() == 0 else {}
+
+
+def _can_write_to_read_only_folder(folder: Path, **kwargs: Any) -> bool:
+    read_only = folder / "read-only"
+    read_only.mkdir(mode=0o500)
+    probe = [sys.executable, "-c", "import os, sys; os.mkdir(sys.argv[1])", str(read_only / "x")]
     try:
-        (folder / ".probe").touch()
-    except PermissionError:
-        return False
-    (folder / ".probe").unlink()
-    return True
+        return subprocess.run(probe, capture_output=True, check=False, **kwargs).returncode == 0
+    finally:
+        read_only.chmod(0o700)
 
 
-def test_unwritable_parent_is_refused_with_the_fix(workspace: Workspace) -> None:
+@pytest.mark.process
+def test_unwritable_parent_is_refused_with_the_fix(
+    workspace: Workspace, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # Run as root (as in CI) too: the child gives up root's permission overrides.
+    bound = _bound_by_permissions()
+    if _can_write_to_read_only_folder(tmp_path_factory.mktemp("probe"), **bound):
+        pytest.fail("cannot start a process that folder permissions apply to; see the probe")
     workspace.parent.chmod(0o500)
     try:
-        if _can_write_despite(workspace.parent):
-            pytest.skip("this user can write to a read-only folder (root)")
         before = workspace.snapshot()
 
-        result = new(workspace.dest, "--track", TRACK, "--defaults")
+        completed = subprocess.run(
+            [sys.executable, "-m", "mlscaffold", "new", workspace.dest, "--track", TRACK],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+            **bound,
+        )
 
-        assert result.exit_code == USER, result.output
-        assert "Permission denied" in result.stderr
-        assert "choose a folder you can write to" in result.stderr
+        assert completed.returncode == USER, completed.stderr
+        assert completed.stderr.startswith("Error: cannot create the project next to ")
+        assert "Permission denied" in completed.stderr
+        assert "choose a folder you can write to" in completed.stderr
         assert workspace.snapshot() == before
     finally:
         workspace.parent.chmod(0o755)
@@ -371,114 +417,41 @@ def test_success_writes_only_inside_the_destination(untouched: Workspace) -> Non
     assert (untouched.dest / ".copier-answers.yml").is_file()
 
 
-# Signals delivered to a real `python -m mlscaffold new` process
+# SIGKILL, which nothing can catch, delivered to a real `python -m mlscaffold new` process
+# (SIGINT, SIGTERM and SIGHUP are in test_signals.py)
+
+KILL_POINTS = [STAGING_APPEARED, *spread_points(SEED + 2)]
 
 
-SEED = 20_260_326
-RUNS = 3
-
-
-def _command(dest: Path) -> list[str]:
-    return [sys.executable, "-m", "mlscaffold", "new", str(dest), "--track", TRACK, "--defaults"]
-
-
-def _start(dest: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        _command(dest),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # A shell without job control starts background jobs with SIGINT ignored.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-
-
-def _wait_for_staging(process: subprocess.Popen[str], dest: Path, limit_s: float) -> float:
-    """Wait until the staging folder appears; return when it did (monotonic seconds)."""
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline and process.poll() is None:
-        if staging_dirs(dest.parent, dest.name):
-            break
-        time.sleep(0.005)
-    return time.monotonic()
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A complete project's files, and how long rendering takes once the staging folder exists."""
-
-    files: list[str]
-    render_s: float
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
-    # Every run renders a folder of the same name, so that the projects are identical.
-    dest = tmp_path_factory.mktemp("reference") / "proj"
-    process = _start(dest)
-    staged = _wait_for_staging(process, dest, limit_s=120)
-    _, err = process.communicate(timeout=120)
-    assert process.returncode == 0, err
-    return Reference(files=list_files(dest), render_s=max(time.monotonic() - staged, 0.05))
-
-
-def _interrupt(
-    dest: Path, sig: signal.Signals, delay_s: float
-) -> tuple[subprocess.Popen[str], str]:
-    dest.parent.mkdir(parents=True)
-    process = _start(dest)
-    _wait_for_staging(process, dest, limit_s=120)
-    time.sleep(delay_s)
-    process.send_signal(sig)
-    out, err = process.communicate(timeout=120)
-    return process, f"{sig.name} delay={delay_s:.3f}s rc={process.returncode}\n{out}{err}"
-
-
+@pytest.mark.process
 @pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
-def test_sigint_leaves_whole_project_or_nothing(tmp_path: Path, reference: Reference) -> None:
-    rng = random.Random(SEED)
-    codes = []
-    for index in range(RUNS):
-        dest = tmp_path / f"run{index}" / "proj"
-        delay = rng.uniform(0, reference.render_s * 0.9)
-
-        process, context = _interrupt(dest, signal.SIGINT, delay)
-
-        # Caught, click reports "Aborted!" with status 1; before the handlers, Python dies of it.
-        assert process.returncode in (0, 1, -signal.SIGINT), context
-        if dest.exists():
-            assert list_files(dest) == reference.files, context
-        assert staging_dirs(dest.parent, dest.name) == [], context
-        assert sorted(p.name for p in dest.parent.iterdir()) in ([], ["proj"]), context
-        codes.append(process.returncode)
-    assert any(code != 0 for code in codes), f"no SIGINT landed while rendering: {codes}"
-
-
-@pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+@pytest.mark.parametrize("point", KILL_POINTS, ids=[p.id for p in KILL_POINTS])
 def test_sigkill_leaves_no_project_and_the_next_run_cleans_up(
-    tmp_path: Path, reference: Reference
+    tmp_path: Path, rendered_examples: dict[str, Path], point: Point
 ) -> None:
-    rng = random.Random(SEED + 1)
-    leftovers = []
-    for index in range(RUNS):
-        dest = tmp_path / f"run{index}" / "proj"
-        delay = rng.uniform(0, reference.render_s * 0.9)
+    reference = rendered_examples[EXAMPLE.stem]
+    dest = tmp_path / "run" / "proj"
 
-        process, context = _interrupt(dest, signal.SIGKILL, delay)
+    outcome = interrupt(dest, signal.SIGKILL, point, total=len(list_files(reference)))
 
-        assert process.returncode in (0, -signal.SIGKILL), context
-        if dest.exists():
-            # The kill came after the project was moved into place: it is whole.
-            assert list_files(dest) == reference.files, context
-            shutil.rmtree(dest)
-        left = sorted(staging_dirs(dest.parent, dest.name))
-        leftovers.append(len(left))
-        assert sorted(p.name for p in dest.parent.iterdir()) == left, context
+    context = outcome.context(signal.SIGKILL, point)
+    assert outcome.returncode in (0, -signal.SIGKILL), context
+    left = sorted(staging_dirs(dest.parent, dest.name))
+    if point == STAGING_APPEARED:
+        assert outcome.mid_render, context
+    if outcome.mid_render:
+        # Killed while rendering: no project, and the staging folder for the next run to remove.
+        assert outcome.returncode == -signal.SIGKILL, context
+        assert not dest.exists(), context
+        assert len(left) == 1, context
+    if dest.exists():
+        # The kill came after the project was moved into place: it is whole.
+        assert_same_project(dest, reference, context)
+        shutil.rmtree(dest)
+    assert sorted(p.name for p in dest.parent.iterdir()) == left, context
 
-        retry = new(dest, "--track", TRACK, "--defaults")
+    retry = new(dest, "--answers-file", EXAMPLE, "--defaults")
 
-        assert retry.exit_code == 0, f"{context}\n{retry.output}"
-        assert list_files(dest) == reference.files, context
-        assert staging_dirs(dest.parent, dest.name) == [], context
-        assert sorted(p.name for p in dest.parent.iterdir()) == ["proj"], context
-    assert any(leftovers), f"no SIGKILL landed while rendering: {leftovers}"
+    assert retry.exit_code == 0, f"{context}\n{retry.output}"
+    assert_same_project(dest, reference, context)
+    assert sorted(p.name for p in dest.parent.iterdir()) == [dest.name], context
