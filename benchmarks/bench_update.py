@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchlib import EXAMPLES, REPO_ROOT, clean_env, repeat_timed, script, timed
+from benchlib import EXAMPLES, REPO_ROOT, clean_env, installed_cli, repeat_timed, script, timed
 
 OLD, NEW = "0.9.0", "0.10.0"
 PRODUCT = ("copier.yml", "templates", "generator", "pyproject.toml", "README.md", "examples")
@@ -56,19 +56,6 @@ def _release(clone: Path, version: str) -> None:
     _git("commit", "-qm", f"Release {version}", cwd=clone)
 
 
-def _wheel_cli(clone: Path, tmp: Path, name: str, env: dict[str, str]) -> list[str]:
-    dist, venv = tmp / f"dist-{name}", tmp / f"venv-{name}"
-    timed(["uv", "build", "--quiet", "--wheel", "--out-dir", str(dist), str(clone)], tmp, env)
-    (wheel,) = dist.glob("mlscaffold-*.whl")
-    timed(["uv", "venv", "--quiet", "--python", sys.executable, str(venv)], tmp, env)
-    timed(
-        ["uv", "pip", "install", "--quiet", "--compile-bytecode", "--python",
-         str(venv / "bin" / "python"), str(wheel)],
-        tmp, env,
-    )  # fmt: skip
-    return [str(venv / "bin" / "mlscaffold")]
-
-
 def _releases(tmp: Path, env: dict[str, str]) -> tuple[Path, list[str], list[str]]:
     clone = tmp / "mlscaffold"
     _git("clone", "--quiet", "--no-local", str(REPO_ROOT), str(clone), cwd=tmp)
@@ -80,11 +67,11 @@ def _releases(tmp: Path, env: dict[str, str]) -> tuple[Path, list[str], list[str
         else:
             shutil.copy2(source, target)
     _release(clone, OLD)
-    old = _wheel_cli(clone, tmp, "old", env)
+    old = installed_cli(clone, tmp, env, "old")
     runbook = clone / "templates" / "project" / "docs" / "runbook.md.jinja"
     runbook.write_text(runbook.read_text() + "\n## Taking template releases\nmlscaffold update\n")
     _release(clone, NEW)
-    return clone, old, _wheel_cli(clone, tmp, "new", env)
+    return clone, old, installed_cli(clone, tmp, env, "new")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -254,3 +254,21 @@ def repeat_timed(
         if index:
             times.append(elapsed)
     return times
+
+
+def installed_cli(source: Path, tmp: Path, env: dict[str, str], name: str = "wheel") -> list[str]:
+    """``mlscaffold`` from a wheel of ``source`` installed into a fresh venv, as users get it.
+
+    The wheel is built with uv and installed with bytecode compiled, as pip does.
+    """
+    dist, venv = tmp / f"dist-{name}", tmp / f"venv-{name}"
+    timed(["uv", "build", "--quiet", "--wheel", "--out-dir", str(dist), str(source)], tmp, env)
+    (wheel,) = dist.glob("mlscaffold-*.whl")
+    timed(["uv", "venv", "--quiet", "--python", sys.executable, str(venv)], tmp, env)
+    timed(
+        ["uv", "pip", "install", "--quiet", "--compile-bytecode", "--python",
+         str(venv / "bin" / "python"), str(wheel)],
+        tmp,
+        env,
+    )  # fmt: skip
+    return [str(venv / "bin" / "mlscaffold")]

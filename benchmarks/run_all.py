@@ -44,6 +44,7 @@ from benchlib import (
     clean_env,
     free_port,
     generate,
+    installed_cli,
     load_averages,
     machine,
     median,
@@ -173,25 +174,6 @@ def _ccds(tmp: Path, env: dict[str, str], source: str) -> tuple[list[str] | None
     )
 
 
-def _installed_mlscaffold(tmp: Path, env: dict[str, str]) -> list[str]:
-    """``mlscaffold`` from a wheel of this repository installed into a fresh venv, as users get it.
-
-    The wheel carries the template as a plain folder, so no git clone of the template happens;
-    bytecode is compiled at install, as pip does.
-    """
-    dist, venv = tmp / "dist", tmp / "wheel-venv"
-    timed(["uv", "build", "--quiet", "--wheel", "--out-dir", str(dist), str(REPO_ROOT)], tmp, env)
-    (wheel,) = dist.glob("mlscaffold-*.whl")
-    timed(["uv", "venv", "--quiet", "--python", sys.executable, str(venv)], tmp, env)
-    timed(
-        ["uv", "pip", "install", "--quiet", "--compile-bytecode", "--python",
-         str(venv / "bin" / "python"), str(wheel)],
-        tmp,
-        env,
-    )  # fmt: skip
-    return [str(venv / "bin" / "mlscaffold")]
-
-
 def bench_generation(settings: Settings, results: Results, tmp: Path, ccds_source: str) -> None:
     """Whole-process generation times, every command side by side."""
     root, is_git = template_root()
@@ -199,7 +181,7 @@ def bench_generation(settings: Settings, results: Results, tmp: Path, ccds_sourc
     settings_file.write_text("{}\n", encoding="utf-8")
     env = clean_env({"COPIER_SETTINGS_PATH": str(settings_file)})
     mlscaffold, copier = script("mlscaffold"), script("copier")
-    installed = _installed_mlscaffold(tmp, env)
+    installed = installed_cli(REPO_ROOT, tmp, env)
     ccds, note = _ccds(tmp, env, ccds_source)
     results.generation_notes.append(
         f"`mlscaffold new` and `copier copy` render this repository's template "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import os
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -143,13 +143,21 @@ def check_keys(template: Template, answers: Mapping[str, Any], source: str) -> N
     Raises:
         AnswersError: A key is not a question.
     """
-    valid = template.question_names
-    for key in answers:
+    refuse_unknown(answers, template.question_names, source)
+
+
+def refuse_unknown(keys: Iterable[str], valid: Sequence[str], source: str) -> None:
+    """Refuse keys that are not among ``valid`` question names, suggesting the closest one.
+
+    Raises:
+        AnswersError: A key is not a question.
+    """
+    for key in keys:
         if key not in valid:
             close = difflib.get_close_matches(key, valid, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             raise AnswersError(
-                f"unknown answer '{key}' in {source}; {hint}valid keys: {listing(valid)}"
+                f"unknown answer '{key}' in {source}; {hint}valid keys: {', '.join(valid)}"
             )
 
 

@@ -74,3 +74,23 @@ def git_ok(*args: str, cwd: Path) -> bool:
     except GitFailed:
         return False
     return True
+
+
+def own_commit(message: str, *, cwd: Path, allow_empty: bool = False) -> None:
+    """Commit what is staged in ``cwd`` as mlscaffold's own bookkeeping commit.
+
+    It carries :data:`OWN_IDENTITY`, runs no hooks and is never signed, so it works wherever git
+    does; such commits live only in private repositories or are undone before the user sees them.
+    """
+    empty = ("--allow-empty",) if allow_empty else ()
+    git(
+        *OWN_IDENTITY,
+        "commit",
+        "--quiet",
+        "--no-verify",
+        "--no-gpg-sign",
+        *empty,
+        "-m",
+        message,
+        cwd=cwd,
+    )

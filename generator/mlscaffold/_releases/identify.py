@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlscaffold._git import GitFailed, git, git_ok
+from mlscaffold._git import git, git_ok
 from mlscaffold._releases.registry import REGISTRY, TEMPLATE_PATHS, Release, parse_registry
 
 SHORT = 12
@@ -84,11 +84,8 @@ def _has_commit(root: Path, commit: str) -> bool:
 
 def _newest_ancestor(root: Path, releases: tuple[Release, ...], head: str) -> Release | None:
     for release in reversed(releases):
-        try:
-            if _has_commit(root, release.commit) and git_ok(
-                "merge-base", "--is-ancestor", release.commit, head, cwd=root
-            ):
-                return release
-        except GitFailed:
-            continue
+        if _has_commit(root, release.commit) and git_ok(
+            "merge-base", "--is-ancestor", release.commit, head, cwd=root
+        ):
+            return release
     return None

@@ -17,7 +17,7 @@ import yaml
 
 from mlscaffold import _copier
 from mlscaffold._answers import stamp_answers
-from mlscaffold._git import OWN_IDENTITY, git
+from mlscaffold._git import git, own_commit
 from mlscaffold._releases.registry import Release
 from mlscaffold._update.releases import History
 from mlscaffold._update.renames import Rename, move_files, old_version_with
@@ -63,16 +63,7 @@ class Merge:
         answers_path = project / self.answers_file
         _point_answers_at(answers_path, self.history.repo, old_ref)
         git("add", "--", str(answers_path), cwd=top)
-        git(
-            *OWN_IDENTITY,
-            "commit",
-            "--quiet",
-            "--no-verify",
-            "--no-gpg-sign",
-            "-m",
-            "mlscaffold update: read the template from a private repository",
-            cwd=top,
-        )
+        own_commit("mlscaffold update: read the template from a private repository", cwd=top)
         _copier.update(project, data=self.data, vcs_ref=tag)
         stamp_answers(
             answers_path,

@@ -8,14 +8,13 @@ release's questions.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mlscaffold._answers import VERSION_KEY, is_own_template
+from mlscaffold._answers import VERSION_KEY, is_own_template, refuse_unknown
 from mlscaffold._git import GitFailed, git, git_ok
 from mlscaffold._releases.registry import release_tag
 from mlscaffold._template import Template
@@ -145,14 +144,7 @@ def check_changes(
     if not changes:
         return
     config = yaml.safe_load(git("show", f"{tag}:copier.yml", cwd=clone)) or {}
-    valid = [str(key) for key in config if not str(key).startswith("_")]
-    for key in changes:
-        if key not in valid:
-            close = difflib.get_close_matches(key, valid, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            raise AnswersError(
-                f"unknown answer '{key}' in --data; {hint}valid keys: {', '.join(valid)}"
-            )
+    refuse_unknown(changes, [str(key) for key in config if not str(key).startswith("_")], "--data")
     if "track" in changes and changes["track"] != answers.get("track"):
         raise AnswersError(
             "the track of an existing project cannot be changed by an update; create a new "

@@ -10,11 +10,12 @@ target's, tagged ``vX.Y.Z``. The source itself is never changed.
 from __future__ import annotations
 
 import io
+import shutil
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from mlscaffold._git import OWN_IDENTITY, git
+from mlscaffold._git import git, own_commit
 from mlscaffold._releases.registry import Release, parse_version
 from mlscaffold._releases.sources import Point, Source
 from mlscaffold.errors import ReleaseError, UpdateError
@@ -101,12 +102,10 @@ def _commit_files(repo: Path, tar: bytes, message: str) -> None:
             _remove(entry)
     _extract(tar, repo)
     git("add", "-A", cwd=repo)
-    git(*OWN_IDENTITY, "commit", "--quiet", "--no-verify", "--allow-empty", "-m", message, cwd=repo)
+    own_commit(message, cwd=repo, allow_empty=True)
 
 
 def _remove(path: Path) -> None:
-    import shutil
-
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
     else:

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 from packaging.version import InvalidVersion, Version
 
-from mlscaffold._git import OWN_IDENTITY, GitFailed, git
+from mlscaffold._git import OWN_IDENTITY, GitFailed, git, own_commit
 from mlscaffold.errors import TemplateError
 
 MIGRATIONS_FILE = "templates/migrations.yml"
@@ -216,14 +216,5 @@ def old_version_with(
             changed = True
     if not changed:
         return old_ref
-    git(
-        *OWN_IDENTITY,
-        "commit",
-        "--quiet",
-        "--no-verify",
-        "--no-gpg-sign",
-        "-m",
-        f"{old_ref} with the renames of {target_tag}",
-        cwd=clone,
-    )
+    own_commit(f"{old_ref} with the renames of {target_tag}", cwd=clone)
     return git("rev-parse", "HEAD", cwd=clone).strip()
