@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +69,7 @@ class Point:
 
 
 @dataclass
-class Source:
+class Source(ABC):
     """Releases, and the template files at any of them.
 
     Attributes:
@@ -124,9 +125,9 @@ class Source:
             "clone of mlscaffold that has that commit"
         )
 
+    @abstractmethod
     def archive(self, commit: str) -> bytes:
         """The template files (``copier.yml`` and ``templates/``) at ``commit``, as a tar."""
-        raise NotImplementedError
 
 
 @dataclass
