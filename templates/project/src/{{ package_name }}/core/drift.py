@@ -31,6 +31,20 @@ class FeatureDrift:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Check:
+    """One data-quality or live-metric check of a monitored batch, with its configured limit."""
+
+    check: str
+    value: str
+    limit: str
+    ok: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON reports."""
+        return asdict(self)
+
+
 def _psi(expected: np.ndarray, actual: np.ndarray) -> float:
     expected = np.clip(expected, _EPS, None)
     actual = np.clip(actual, _EPS, None)

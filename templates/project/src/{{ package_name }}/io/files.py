@@ -25,15 +25,6 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def sha256_tree(paths: list[Path]) -> str:
-    """One fingerprint for several files: the sha256 of their names and contents, in order."""
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.as_posix().encode())
-        digest.update(sha256_file(path).encode())
-    return digest.hexdigest()
-
-
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; it replaces ``target`` only on success."""

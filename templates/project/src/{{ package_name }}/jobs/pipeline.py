@@ -1,16 +1,175 @@
-"""The pipeline verbs, as the track implements them."""
+"""The pipeline, written once for every track: data -> train -> evaluate (gate, promote) ->
+predict -> monitor. Each function is one CLI verb and returns what the verb prints.
+
+The track (``plugin.TRACK``) supplies the domain parts through the interface in ``core.track``;
+everything around them is here: run records, artifacts and manifests, the champion comparison,
+the promotion gate, ``metrics.json``, drift statistics, reports and alerts.
+"""
 
 from __future__ import annotations
 
-from ..plugin import track
+from pathlib import Path
+from typing import Any
 
-make_data = track.make_data
-train = track.train
-evaluate = track.evaluate
-predict = track.predict
-monitor = track.monitor
-small_overrides = track.small_overrides
+from ..core import drift
+from ..core.gate import promotion_gate
+from ..core.results import EvaluationReport, GateResult
+from ..core.track import Bundle
+from ..errors import GateRefusedError
+from ..io.artifacts import load_artifact, promote, read_manifest, save_artifact
+from ..io.files import write_csv, write_json
+from ..io.runlog import record_run
+from ..io.workspace import Workspace
+from ..monitoring.report import MonitorOutcome, conclude
+from ..plugin import TRACK, Config
+from .report import fmt
 
 
-def __getattr__(name: str) -> object:
-    return getattr(track, name)
+def make_data(cfg: Config, rows: int | None = None) -> str:
+    """Generate or ingest the data, validate it, write the monitoring batches and the profile."""
+    ws = Workspace.of(cfg)
+    params = {"config": cfg.model_dump(mode="json"), "rows": rows}
+    with record_run(ws.runs, cfg.tracking, "data", params) as run:
+        outcome = TRACK.make_data(cfg, rows)
+        run.log_data_hash(outcome.data_hash)
+        run.log_metrics(outcome.metrics)
+        write_json(ws.reports / "data_profile.json", outcome.profile.model_dump(mode="json"))
+    return outcome.summary
+
+
+def train(cfg: Config) -> str:
+    """Fit the candidate and the baselines; save both as verified artifacts."""
+    ws = Workspace.of(cfg)
+    with record_run(ws.runs, cfg.tracking, "train", {"config": cfg.model_dump(mode="json")}) as run:
+        outcome = TRACK.train(cfg)
+        run.log_data_hash(outcome.data_hash)
+        run.log_metrics(outcome.metrics)
+        common: dict[str, Any] = {
+            "config": cfg.model_dump(mode="json"),
+            "schema": TRACK.record_schema.model_json_schema(),
+            "extra": {"data_sha256": outcome.data_hash, **outcome.manifest},
+        }
+        manifest = save_artifact(
+            ws.candidate, outcome.candidate, kind=TRACK.model_kind, metrics=run.record["metrics"], **common
+        )
+        save_artifact(ws.baselines, outcome.baselines, kind=TRACK.baselines_kind, metrics={}, **common)
+    return f"{outcome.summary} (version {manifest['version']})"
+
+
+def champion(cfg: Config, candidate_sha256: str) -> Bundle | None:
+    """The promoted model, unless there is none or it is the candidate itself."""
+    model_dir = Workspace.of(cfg).model
+    if not (model_dir / "manifest.json").exists():
+        return None
+    if read_manifest(model_dir)["sha256"] == candidate_sha256:
+        return None
+    bundle, _ = load_artifact(model_dir, kind=TRACK.model_kind)
+    return bundle
+
+
+def _gate(cfg: Config, report: EvaluationReport, champion_bundle: Bundle | None) -> GateResult:
+    """The promotion gate on the business metric; a champion that cannot be compared fails closed."""
+    key, label = report.business_metric.key, report.business_metric.label
+    champion_score: float | None = None
+    refused: list[str] = []
+    if champion_bundle is not None:
+        try:
+            champion_score = TRACK.score_champion(cfg, champion_bundle)
+        except Exception as exc:  # built for other features or data: no fair comparison exists
+            refused.append(
+                f"the champion cannot be scored on the current evaluation data ({exc}), so the "
+                "candidate cannot be compared with it; see docs/runbook.md"
+            )
+    decision = promotion_gate(
+        report.candidate.metrics.get(key) or 0.0,
+        {b.name: b.metrics.get(key) or 0.0 for b in report.baselines},
+        min_improvement=cfg.gate.min_improvement,
+        champion=champion_score,
+        champion_margin=cfg.gate.champion_margin,
+        metric=label[:1].lower() + label[1:],
+    )
+    return GateResult(passed=decision.passed and not refused, reasons=decision.reasons + refused)
+
+
+def evaluate(cfg: Config) -> str:
+    """Compare the candidate with the baselines and the champion; gate; promote."""
+    ws = Workspace.of(cfg)
+    with record_run(ws.runs, cfg.tracking, "evaluate", {"config": cfg.model_dump(mode="json")}) as run:
+        candidate, manifest = load_artifact(ws.candidate, kind=TRACK.model_kind)
+        baselines, _ = load_artifact(ws.baselines, kind=TRACK.baselines_kind)
+        evaluation = TRACK.evaluate(cfg, candidate, baselines)
+        run.log_data_hash(evaluation.data_sha256)
+        pending = EvaluationReport(
+            **evaluation.model_dump(),
+            track=TRACK.name,
+            model_version=manifest["version"],
+            gate=GateResult(passed=False, reasons=[]),
+        )
+        gate = _gate(cfg, pending, champion(cfg, manifest["sha256"]))
+        report = pending.model_copy(update={"gate": gate})
+        write_json(ws.reports / "metrics.json", report.model_dump(mode="json"))
+        run.log_metrics(
+            {f"test.{k}": v for k, v in report.candidate.metrics.items() if v is not None}
+            | {"gate_passed": float(gate.passed)}
+        )
+        if not gate.passed:
+            raise GateRefusedError("promotion gate refused the candidate: " + "; ".join(gate.reasons))
+        promote(ws.candidate, ws.model)
+    return _summary(report)
+
+
+def _summary(report: EvaluationReport) -> str:
+    """One line: the candidate's ML and business metrics, the best baseline's, the version."""
+    ml, business = report.ml_metric, report.business_metric
+    candidate = report.candidate.metrics
+    best = max((b.metrics.get(business.key) or 0.0 for b in report.baselines), default=0.0)
+    return (
+        f"{ml.label} {fmt(candidate.get(ml.key), ml.format)}, {business.label.lower()} "
+        f"{fmt(candidate.get(business.key), business.format)} (best baseline "
+        f"{fmt(best, business.format)}); promoted version {report.model_version}"
+    )
+
+
+def load_model(cfg: Config) -> tuple[Bundle, dict[str, Any]]:
+    """The promoted model's bundle and its manifest (verified)."""
+    return load_artifact(Workspace.of(cfg).model, kind=TRACK.model_kind)
+
+
+def predict(cfg: Config, input_path: Path | None = None, output_path: Path | None = None) -> str:
+    """Score a batch file with the promoted model: the API's validation and code path."""
+    ws = Workspace.of(cfg)
+    source = input_path or ws.clean_batch
+    target = output_path or ws.reports / TRACK.predictions_file
+    model, manifest = load_model(cfg)
+    scored = TRACK.predict(cfg, model, manifest["version"], source)
+    write_csv(scored.frame, target)
+    return (
+        f"scored {len(scored.frame):,} records from {source}: {scored.flagged:,} "
+        f"{scored.flagged_as} -> {target}"
+    )
+
+
+def monitor(cfg: Config, batch_path: Path | None = None) -> MonitorOutcome:
+    """Compare a batch (or a log of served traffic) with the training reference; alert past limits."""
+    source = batch_path or Workspace.of(cfg).clean_batch
+    m = cfg.monitoring
+    model, _ = load_model(cfg)
+    view = TRACK.monitor(cfg, model, source)
+    drifts = drift.compare(
+        view.reference,
+        view.current,
+        numeric=[*view.numeric, view.score],
+        categorical=view.categorical,
+        psi_warn=m.psi_warn,
+        psi_alert=m.psi_alert,
+    )
+    return conclude(
+        m,
+        source=source,
+        out_dir=cfg.paths.reports_dir / "monitoring",
+        drifts=drifts,
+        checks=view.checks,
+        score_feature=view.score,
+        score_label=view.score_label,
+        extra=view.extra,
+    )

@@ -1,7 +1,8 @@
 """Render the model card, the data card and the README results table from evaluation artifacts.
 
-Nothing here is typed by hand: every figure comes from ``reports/metrics.json`` (written by
-``evaluate``), ``reports/data_profile.json`` (written by ``data``) and ``reports/perf.json``
+Nothing here is typed by hand: every figure comes from ``reports/metrics.json`` (an
+``EvaluationReport`` written by ``evaluate``), ``reports/data_profile.json`` (a ``DataProfile``
+written by ``data``) and ``reports/perf.json``
 (written by ``loadtest``).
 
 ``report --check`` (run by CI after the pipeline) decides whether the committed cards are fresh:
@@ -30,7 +31,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..config import Config
+from ..core.results import DataProfile, EvaluationReport
 from ..errors import PipelineError
 from ..io.files import read_json, write_text
 
@@ -55,15 +59,24 @@ def fmt(value: Any, kind: str = "float") -> str:
     return f"{value:.3f}"
 
 
-def _load(path: Path, producer: str) -> dict[str, Any]:
+def _load_report(reports: Path) -> EvaluationReport:
+    path = reports / "metrics.json"
     if not path.is_file():
-        raise PipelineError(f"{path} is missing; run `make {producer}` first")
-    data: dict[str, Any] = read_json(path)
-    return data
+        raise PipelineError(f"{path} is missing; run `make evaluate` first")
+    try:
+        return EvaluationReport.read(path)
+    except ValidationError as exc:
+        raise PipelineError(f"{path} is not a valid evaluation report; run `make evaluate`: {exc}") from exc
 
 
-def _metric_columns(metrics: dict[str, Any]) -> list[dict[str, str]]:
-    return [metrics["ml_metric"], metrics["business_metric"], *metrics.get("extra_metrics", [])]
+def _load_profile(reports: Path) -> DataProfile:
+    path = reports / "data_profile.json"
+    if not path.is_file():
+        raise PipelineError(f"{path} is missing; run `make data` first")
+    try:
+        return DataProfile.read(path)
+    except ValidationError as exc:
+        raise PipelineError(f"{path} is not a valid data profile; run `make data`: {exc}") from exc
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -72,44 +85,32 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def model_card(cfg: Config, metrics: dict[str, Any]) -> str:
+def model_card(cfg: Config, report: EvaluationReport) -> str:
     """The model card as Markdown."""
     card = cfg.card
-    columns = _metric_columns(metrics)
+    columns = report.columns()
     results = _table(
-        ["Model", "Role", *[c["label"] for c in columns]],
-        [
-            [
-                c["name"],
-                c["role"],
-                *[fmt(c["metrics"].get(col["key"]), col.get("format", "float")) for col in columns],
-            ]
-            for c in metrics["candidates"]
-        ],
+        ["Model", "Role", *[c.label for c in columns]],
+        [[s.name, s.role, *[fmt(s.metrics.get(c.key), c.format) for c in columns]] for s in report.systems],
     )
+    head = columns[:2]
     slice_rows = [
-        [
-            f"{s['by']} = {s['value']}",
-            fmt(s["rows"], "int"),
-            *[fmt(s["metrics"].get(col["key"]), col.get("format", "float")) for col in columns[:2]],
-        ]
-        for s in metrics.get("slices", [])
+        [f"{s.by} = {s.value}", fmt(s.rows, "int"), *[fmt(s.metrics.get(c.key), c.format) for c in head]]
+        for s in report.slices
     ]
-    slices = (
-        _table(["Slice", "Rows", *[c["label"] for c in columns[:2]]], slice_rows) if slice_rows else "None.\n"
-    )
-    evaluation = "\n".join(f"- {key}: {value}" for key, value in metrics["evaluation_data"].items())
-    gate = metrics["gate"]
-    model = metrics["model"]
-    params = ", ".join(f"{k}={v}" for k, v in sorted(model.get("params", {}).items())) or "defaults"
-    plots = "\n".join(f"![{p['title']}](../{p['path']})" for p in metrics.get("plots", []))
-    notes = "\n".join(f"- {note}" for note in metrics.get("notes", []))
+    table = _table(["Slice", "Rows", *[c.label for c in head]], slice_rows)
+    slices = table if slice_rows else "None.\n"
+    evaluation = "\n".join(f"- {key}: {value}" for key, value in report.evaluation_data.items())
+    params = ", ".join(f"{k}={v}" for k, v in sorted(report.model.params.items())) or "defaults"
+    plots = "\n".join(f"![{p.title}](../{p.path})" for p in report.plots)
+    notes = "\n".join(f"- {note}" for note in report.notes)
     limitations = "\n".join(f"- {item}" for item in card.limitations)
+    reasons = "\n".join(f"- {reason}" for reason in report.gate.reasons)
     return f"""# Model card: {card.title}
 
 ## Model details
-- Track: {metrics["track"]}
-- Model: {model["kind"]} ({params})
+- Track: {report.track}
+- Model: {report.model.kind} ({params})
 - Owners: {card.owners}
 - Training data: see [the data card](data_card.md)
 
@@ -126,8 +127,8 @@ def model_card(cfg: Config, metrics: dict[str, Any]) -> str:
 {results}
 {notes}
 
-## Promotion gate: {"passed" if gate["passed"] else "refused"}
-{chr(10).join(f"- {reason}" for reason in gate["reasons"])}
+## Promotion gate: {"passed" if report.gate.passed else "refused"}
+{reasons}
 
 ## Slices
 {slices}
@@ -140,23 +141,22 @@ def model_card(cfg: Config, metrics: dict[str, Any]) -> str:
 {_FOOTER}"""
 
 
-def data_card(cfg: Config, profile: dict[str, Any]) -> str:
+def data_card(cfg: Config, profile: DataProfile) -> str:
     """The data card as Markdown."""
-    facts = _table(["Fact", "Value"], [[key, str(value)] for key, value in profile["facts"].items()])
-    columns = profile.get("columns", [])
+    facts = _table(["Fact", "Value"], [[key, value] for key, value in profile.facts.items()])
     column_table = (
         _table(
             ["Column", "Type", "Missing", "Summary"],
-            [[c["name"], c["type"], fmt(c["missing"], "pct"), c["summary"]] for c in columns],
+            [[c.name, c.type, fmt(c.missing, "pct"), c.summary] for c in profile.columns],
         )
-        if columns
+        if profile.columns
         else ""
     )
-    caveats = "\n".join(f"- {item}" for item in profile.get("caveats", []))
+    caveats = "\n".join(f"- {item}" for item in profile.caveats)
     return f"""# Data card: {cfg.card.title}
 
 ## Source
-{profile["description"]}
+{profile.description}
 
 ## Facts
 {facts}
@@ -168,20 +168,15 @@ def data_card(cfg: Config, profile: dict[str, Any]) -> str:
 {_FOOTER}"""
 
 
-def results_table(metrics: dict[str, Any], perf: dict[str, Any] | None, model_version: str | None) -> str:
+def results_table(report: EvaluationReport, perf: dict[str, Any] | None) -> str:
     """The README's results section."""
-    columns = _metric_columns(metrics)
-    model = next(c for c in metrics["candidates"] if c["role"] == "candidate")
-    baselines = [c for c in metrics["candidates"] if c["role"] == "baseline"]
+    columns = report.columns()
+    model = report.candidate
     # One baseline for every row: the strongest on the business metric, the one the gate must beat.
-    business = metrics["business_metric"]["key"]
-    best = max(baselines, key=lambda b: b["metrics"].get(business) or float("-inf"))
+    business = report.business_metric.key
+    best = max(report.baselines, key=lambda b: b.metrics.get(business) or float("-inf"))
     rows = [
-        [
-            col["label"],
-            fmt(model["metrics"].get(col["key"]), col.get("format", "float")),
-            fmt(best["metrics"].get(col["key"]), col.get("format", "float")),
-        ]
+        [col.label, fmt(model.metrics.get(col.key), col.format), fmt(best.metrics.get(col.key), col.format)]
         for col in columns
     ]
     if perf:
@@ -201,12 +196,14 @@ def results_table(metrics: dict[str, Any], perf: dict[str, Any] | None, model_ve
                 "-",
             ]
         )
-    table = _table(["Metric", "Model", f"Best baseline: {best['name']}"], rows)
-    gate = "passed" if metrics["gate"]["passed"] else "refused"
-    version = f"Model version `{model_version}`; " if model_version else ""
+    table = _table(["Metric", "Model", f"Best baseline: {best.name}"], rows)
+    gate = "passed" if report.gate.passed else "refused"
     perf_note = "" if perf else "Run `make loadtest` to add latency and cost.\n"
     details = "Details: [model card](docs/model_card.md)."
-    return f"{START}\n{table}\n{version}promotion gate {gate}. {details}\n{perf_note}{END}"
+    return (
+        f"{START}\n{table}\nModel version `{report.model_version}`; promotion gate {gate}. {details}\n"
+        f"{perf_note}{END}"
+    )
 
 
 def _card_paths(cfg: Config) -> tuple[Path, Path]:
@@ -217,10 +214,11 @@ def _card_paths(cfg: Config) -> tuple[Path, Path]:
 
 def _expected(cfg: Config) -> dict[Path, str]:
     reports = cfg.paths.reports_dir
-    metrics = _load(reports / "metrics.json", "evaluate")
-    profile = _load(reports / "data_profile.json", "data")
     model_path, data_path = _card_paths(cfg)
-    return {model_path: model_card(cfg, metrics), data_path: data_card(cfg, profile)}
+    return {
+        model_path: model_card(cfg, _load_report(reports)),
+        data_path: data_card(cfg, _load_profile(reports)),
+    }
 
 
 def render(cfg: Config) -> int:
@@ -229,7 +227,7 @@ def render(cfg: Config) -> int:
         write_text(path, text)
         print(f"wrote {path}")
     reports = cfg.paths.reports_dir
-    metrics = read_json(reports / "metrics.json")
+    report = _load_report(reports)
     perf_path = reports / "perf.json"
     perf = read_json(perf_path) if perf_path.is_file() else None
     readme = cfg.paths.readme
@@ -238,7 +236,7 @@ def render(cfg: Config) -> int:
         pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
         if not pattern.search(text):
             raise PipelineError(f"{readme} has no {START} ... {END} block to fill")
-        table = results_table(metrics, perf, metrics.get("model_version"))
+        table = results_table(report, perf)
         write_text(readme, pattern.sub(lambda _: table, text))
         print(f"updated the results table in {readme}")
     return 0

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.drift import FeatureDrift
-from ..io.figures import pyplot
+from ..core.drift import Check, FeatureDrift
+from ..io.figures import figure
 from ..io.files import write_json, write_text
 from ..settings import MonitoringConfig
 from .alerts import send_alert
@@ -15,22 +15,17 @@ from .alerts import send_alert
 
 def plot_psi(drifts: list[FeatureDrift], path: Path, *, warn: float, alert: float) -> None:
     """Horizontal bars of PSI per feature, with the warn and alert thresholds."""
-    plt = pyplot()
-    path.parent.mkdir(parents=True, exist_ok=True)
     names = [d.feature for d in drifts][::-1]
     values = [min(d.psi, 5.0) for d in drifts][::-1]
     colors = [
         "#c0392b" if d.status == "drift" else "#e67e22" if d.status == "warn" else "#27ae60" for d in drifts
     ][::-1]
-    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.35 * len(names) + 1)))
-    ax.barh(names, values, color=colors)
-    ax.axvline(warn, color="#e67e22", linestyle="--", label=f"warn {warn}")
-    ax.axvline(alert, color="#c0392b", linestyle="--", label=f"alert {alert}")
-    ax.set_xlabel("population stability index (capped at 5)")
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    with figure(path, (7, max(2.5, 0.35 * len(names) + 1))) as ax:
+        ax.barh(names, values, color=colors)
+        ax.axvline(warn, color="#e67e22", linestyle="--", label=f"warn {warn}")
+        ax.axvline(alert, color="#c0392b", linestyle="--", label=f"alert {alert}")
+        ax.set_xlabel("population stability index (capped at 5)")
+        ax.legend(loc="lower right")
 
 
 def write_report(
@@ -39,7 +34,7 @@ def write_report(
     title: str,
     batch: str,
     drifts: list[FeatureDrift],
-    checks: list[dict[str, Any]],
+    checks: list[Check],
     alert: bool,
     reasons: list[str],
     plot: Path,
@@ -49,7 +44,7 @@ def write_report(
         f"| {d.feature} | {d.kind} | {d.psi:.3f} | {d.p_value:.2g} | {d.status} |" for d in drifts
     )
     check_rows = "\n".join(
-        f"| {c['check']} | {c['value']} | {c['limit']} | {'ok' if c['ok'] else 'FAIL'} |" for c in checks
+        f"| {c.check} | {c.value} | {c.limit} | {'ok' if c.ok else 'FAIL'} |" for c in checks
     )
     verdict = "ALERT" if alert else "OK"
     why = "\n".join(f"- {reason}" for reason in reasons) or "- every check within its threshold"
@@ -91,7 +86,7 @@ def conclude(
     source: Path,
     out_dir: Path,
     drifts: list[FeatureDrift],
-    checks: list[dict[str, Any]],
+    checks: list[Check],
     score_feature: str,
     score_label: str,
     extra: dict[str, Any] | None = None,
@@ -111,7 +106,7 @@ def conclude(
         )
     if score.status == "drift":
         reasons.append(f"{score_label} distribution drifted (PSI {score.psi:.2f})")
-    reasons += [f"{c['check']} {c['value']} outside {c['limit']}" for c in checks if not c["ok"]]
+    reasons += [f"{c.check} {c.value} outside {c.limit}" for c in checks if not c.ok]
     alert = bool(reasons)
     plot = out_dir / f"{source.stem}_psi.png"
     plot_psi(drifts, plot, warn=monitoring.psi_warn, alert=monitoring.psi_alert)
@@ -128,7 +123,12 @@ def conclude(
     )
     write_json(
         out_dir / f"{source.stem}.json",
-        {"alert": alert, "reasons": reasons, "drift": [d.as_dict() for d in drifts], "checks": checks}
+        {
+            "alert": alert,
+            "reasons": reasons,
+            "drift": [d.as_dict() for d in drifts],
+            "checks": [c.as_dict() for c in checks],
+        }
         | (extra or {}),
     )
     if not alert:

@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from .. import __version__
 from ..config import Config
-from ..plugin import routes
+from ..plugin import TRACK
 from ..settings import secret
 from .holder import ModelHolder
 from .middleware import ServiceMiddleware
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__.rsplit(".", 1)[0])
 
 def create_app(cfg: Config) -> FastAPI:
     """Build the app; the model is loaded once, in the lifespan, not per request."""
-    holder: ModelHolder[Any] = ModelHolder(lambda: routes.load_service(cfg))
+    holder: ModelHolder[Any] = ModelHolder(lambda: TRACK.load_service(cfg))
     metrics = Metrics()
 
     @asynccontextmanager
@@ -42,15 +42,15 @@ def create_app(cfg: Config) -> FastAPI:
         yield
 
     app = FastAPI(
-        title=routes.TITLE,
+        title=TRACK.title,
         version=__version__,
-        description=routes.DESCRIPTION,
+        description=TRACK.description,
         lifespan=lifespan,
     )
     app.state.holder = holder
     app.state.metrics = metrics
     app.state.config = cfg
-    app.include_router(routes.router)
+    app.include_router(TRACK.router)
 
     @app.get("/health", tags=["operations"])
     def health() -> dict[str, str]:
@@ -95,7 +95,7 @@ def create_app(cfg: Config) -> FastAPI:
         logger.exception("unhandled error on %s", request.url.path)
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
-    route_paths = {getattr(route, "path", "") for route in [*app.routes, *routes.router.routes]}
+    route_paths = {getattr(route, "path", "") for route in [*app.routes, *TRACK.router.routes]}
     app.add_middleware(
         ServiceMiddleware,
         metrics=metrics,

@@ -31,7 +31,7 @@ import yaml
 from ..config import Config
 from ..errors import ProjectError
 from ..io.files import write_json
-from ..plugin import routes
+from ..plugin import TRACK
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _PACKAGE = __name__.split(".")[0]
@@ -96,7 +96,7 @@ def run_load(
     host = urlparse(base_url).hostname
     if host not in _LOOPBACK:
         raise LoadTestError(f"refusing to load {base_url}: only 127.0.0.1/localhost may be targeted")
-    url = base_url.rstrip("/") + routes.LOAD_PATH
+    url = base_url.rstrip("/") + TRACK.load_path
     latencies: list[float] = []
     errors: dict[str, int] = {}
     lock = threading.Lock()
@@ -150,7 +150,7 @@ def loadtest(cfg: Config, url: str | None = None, requests: int | None = None) -
     """Run the configured load test and write ``reports/perf.json``."""
     settings = cfg.loadtest
     total = requests or settings.requests
-    payloads = routes.sample_requests(cfg, 256)
+    payloads = TRACK.sample_requests(cfg, 256)
     if url is None:
         with local_server(cfg) as base:
             result = run_load(
@@ -164,7 +164,7 @@ def loadtest(cfg: Config, url: str | None = None, requests: int | None = None) -
     cost = settings.instance_cost_per_hour / (throughput * 3600) * 1000 if throughput else None
     result.update(
         {
-            "endpoint": routes.LOAD_PATH,
+            "endpoint": TRACK.load_path,
             "cost_per_1k_usd": round(cost, 6) if cost is not None else None,
             "instance_cost_per_hour_usd": settings.instance_cost_per_hour,
             "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -6,38 +6,29 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.figures import pyplot
+from ..io.figures import figure
 
 
 def recall_by_k(curves: dict[str, dict[int, float]], path: Path) -> None:
     """Recall@k of each retriever for every k on the golden set."""
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    for name, points in curves.items():
-        ks = sorted(points)
-        ax.plot(ks, [points[k] for k in ks], marker="o", label=name)
-    ax.set(
-        xlabel="k (chunks retrieved)", ylabel="recall@k", title="Recall@k on the golden set", ylim=(0, 1.02)
-    )
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    with figure(path, (6, 4.5)) as ax:
+        for name, points in curves.items():
+            ks = sorted(points)
+            ax.plot(ks, [points[k] for k in ks], marker="o", label=name)
+        ax.set(
+            xlabel="k (chunks retrieved)", ylabel="recall@k", title="Recall@k on the golden set", ylim=(0, 1.02)
+        )
+        ax.grid(alpha=0.3)
+        ax.legend(loc="lower right")
 
 
 def support_scores(answerable: np.ndarray, unanswerable: np.ndarray, threshold: float, path: Path) -> None:
     """Top retrieval score of answerable and unanswerable questions, with the refusal threshold."""
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    top = max(float(np.max(answerable, initial=0)), float(np.max(unanswerable, initial=0)), threshold) * 1.05
-    bins = np.linspace(0, top or 1.0, 25).tolist()
-    ax.hist(answerable, bins=bins, alpha=0.6, label="answerable")
-    ax.hist(unanswerable, bins=bins, alpha=0.6, label="not in the documents")
-    ax.axvline(threshold, color="#c0392b", linestyle="--", label=f"refusal threshold {threshold:g}")
-    ax.set(xlabel="top retrieval score", ylabel="questions", title="Support for an answer (golden set)")
-    ax.legend(loc="upper right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    with figure(path, (6, 4.5)) as ax:
+        top = max(float(np.max(answerable, initial=0)), float(np.max(unanswerable, initial=0)), threshold) * 1.05
+        bins = np.linspace(0, top or 1.0, 25).tolist()
+        ax.hist(answerable, bins=bins, alpha=0.6, label="answerable")
+        ax.hist(unanswerable, bins=bins, alpha=0.6, label="not in the documents")
+        ax.axvline(threshold, color="#c0392b", linestyle="--", label=f"refusal threshold {threshold:g}")
+        ax.set(xlabel="top retrieval score", ylabel="questions", title="Support for an answer (golden set)")
+        ax.legend(loc="upper right")

@@ -1,0 +1,172 @@
+"""What a track provides, checked by ``mypy --strict``: the shared lifecycle calls nothing else.
+
+A track is one subpackage (``fraud``, ``rag``, ...) whose ``track`` module defines ``TRACK``, an
+object that satisfies :class:`Track`. The lifecycle in ``jobs.pipeline`` runs every verb, data ->
+validate -> train -> evaluate -> gate -> promote -> predict -> monitor -> report, and asks the track
+only for the domain parts: its data, its models, its metrics, its API routes and what it monitors.
+Run logs, artifacts and manifests, the promotion gate, ``metrics.json``, drift statistics, alerts
+and the cards are written once, here in the base.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import pandas as pd
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from ..settings import BaseConfig
+from .drift import Check
+from .results import DataProfile, Evaluation
+
+ConfigT_contra = TypeVar("ConfigT_contra", bound=BaseConfig, contravariant=True)
+
+# What a track pickles into an artifact: named parts, one of them the monitoring reference.
+Bundle = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DataOutcome:
+    """What the data step made: a summary line, the data's fingerprint and its profile."""
+
+    summary: str
+    data_hash: str
+    profile: DataProfile
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    """What training made: the candidate's bundle (with ``reference``) and the baselines'."""
+
+    summary: str
+    data_hash: str
+    candidate: Bundle
+    baselines: Bundle
+    metrics: dict[str, float] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Batch output: one row per input record, and how many the model flagged or refused."""
+
+    frame: pd.DataFrame
+    flagged: int
+    flagged_as: str
+
+
+@dataclass(frozen=True)
+class MonitorView:
+    """A monitored batch next to the training reference, as columns the drift checks compare.
+
+    ``score`` names the model-output column (its drift always alerts); ``numeric`` and
+    ``categorical`` list the monitored input features; ``checks`` are the track's data-quality and
+    live-metric checks, every limit taken from configuration.
+    """
+
+    reference: pd.DataFrame
+    current: pd.DataFrame
+    numeric: list[str]
+    categorical: list[str]
+    score: str
+    score_label: str
+    checks: list[Check]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Service(Protocol):
+    """The promoted model as the API holds it."""
+
+    @property
+    def version(self) -> str:
+        """The served model's version."""
+        ...
+
+
+class Track(Protocol[ConfigT_contra]):
+    """The plug-in interface of a track (``ConfigT_contra``: the track's configuration model)."""
+
+    @property
+    def name(self) -> str:
+        """The track's name, as ``copier.yml`` lists it."""
+        ...
+
+    @property
+    def model_kind(self) -> str:
+        """The kind recorded in the model's manifest (loading refuses any other)."""
+        ...
+
+    @property
+    def baselines_kind(self) -> str:
+        """The kind recorded in the baselines' manifest."""
+        ...
+
+    @property
+    def record_schema(self) -> type[BaseModel]:
+        """One record as the API and batch scoring accept it."""
+        ...
+
+    @property
+    def predictions_file(self) -> str:
+        """The file name batch scoring writes into ``reports/`` by default."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """The API's title."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """The API's description."""
+        ...
+
+    @property
+    def router(self) -> APIRouter:
+        """The track's API routes."""
+        ...
+
+    @property
+    def load_path(self) -> str:
+        """The route the load test and the API contract tests call."""
+        ...
+
+    def make_data(self, cfg: ConfigT_contra, rows: int | None) -> DataOutcome:
+        """Generate or ingest the data, validate it, write the monitoring batches, profile it."""
+        ...
+
+    def train(self, cfg: ConfigT_contra) -> TrainOutcome:
+        """Fit the candidate and the baselines on the training data."""
+        ...
+
+    def evaluate(self, cfg: ConfigT_contra, candidate: Bundle, baselines: Bundle) -> Evaluation:
+        """Compare the candidate with the baselines on held-out data; write the plots."""
+        ...
+
+    def score_champion(self, cfg: ConfigT_contra, champion: Bundle) -> float:
+        """The champion's business metric on the same held-out data (raises when it cannot)."""
+        ...
+
+    def predict(self, cfg: ConfigT_contra, model: Bundle, version: str, source: Path) -> Scored:
+        """Score a batch file with the promoted model, through the API's validation."""
+        ...
+
+    def monitor(self, cfg: ConfigT_contra, model: Bundle, source: Path) -> MonitorView:
+        """Profile a batch (or a log of served traffic) against the model's reference."""
+        ...
+
+    def load_service(self, cfg: ConfigT_contra) -> Service:
+        """Load the promoted model for the API, verified against its manifest."""
+        ...
+
+    def sample_requests(self, cfg: ConfigT_contra, n: int) -> list[dict[str, Any]]:
+        """``n`` realistic request bodies for the main endpoint (load tests, contract tests)."""
+        ...
+
+    def small_overrides(self, project_root: Path) -> dict[str, Any]:
+        """Config overrides that make a run take seconds while every step still means something."""
+        ...
