@@ -16,7 +16,10 @@ def recall_by_k(curves: dict[str, dict[int, float]], path: Path) -> None:
             ks = sorted(points)
             ax.plot(ks, [points[k] for k in ks], marker="o", label=name)
         ax.set(
-            xlabel="k (chunks retrieved)", ylabel="recall@k", title="Recall@k on the golden set", ylim=(0, 1.02)
+            xlabel="k (chunks retrieved)",
+            ylabel="recall@k",
+            title="Recall@k on the golden set",
+            ylim=(0, 1.02),
         )
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right")
@@ -25,7 +28,8 @@ def recall_by_k(curves: dict[str, dict[int, float]], path: Path) -> None:
 def support_scores(answerable: np.ndarray, unanswerable: np.ndarray, threshold: float, path: Path) -> None:
     """Top retrieval score of answerable and unanswerable questions, with the refusal threshold."""
     with figure(path, (6, 4.5)) as ax:
-        top = max(float(np.max(answerable, initial=0)), float(np.max(unanswerable, initial=0)), threshold) * 1.05
+        highest = max(float(np.max(answerable, initial=0)), float(np.max(unanswerable, initial=0)), threshold)
+        top = highest * 1.05
         bins = np.linspace(0, top or 1.0, 25).tolist()
         ax.hist(answerable, bins=bins, alpha=0.6, label="answerable")
         ax.hist(unanswerable, bins=bins, alpha=0.6, label="not in the documents")
