@@ -1,0 +1,1 @@
+"""The shared contract: every track meets it, through the track interface."""
