@@ -30,10 +30,10 @@ from benchlib import EXAMPLES, clean_env, generate, package_name, timed
 _LATENCY = """
 import json, sys
 from {pkg}.config import load_config
-from {pkg}.serving import routes
+from {pkg}.plugin import TRACK
 from {pkg}.serving.loadtest import local_server, run_load
 cfg = load_config("configs/config.yaml")
-payloads = routes.sample_requests(cfg, 256)
+payloads = TRACK.sample_requests(cfg, 256)
 with local_server(cfg) as url:
     print(json.dumps(run_load(url, payloads, requests={n}, concurrency=1, timeout_s=600)))
 """

@@ -82,10 +82,10 @@ async def constant() -> dict[str, bool]:
 LOAD_CLIENT = """
 import json
 from {pkg}.config import load_config
-from {pkg}.serving import routes
+from {pkg}.plugin import TRACK
 from {pkg}.serving.loadtest import run_load
 cfg = load_config("configs/config.yaml")
-payloads = routes.sample_requests(cfg, 256)
+payloads = TRACK.sample_requests(cfg, 256)
 print(json.dumps(run_load({url!r}, payloads, requests={n}, concurrency={c}, timeout_s={t})))
 """
 
@@ -374,14 +374,14 @@ def _scaled_config(project: Path, track: str, scale: int) -> tuple[str, str]:
     cfg = yaml.safe_load((project / "configs" / "config.yaml").read_text(encoding="utf-8"))
     if track == "rag":
         source = project / cfg["corpus"]["path"]
-        target = project / f"corpus_x{scale}"
+        target = source.parent / f"documents_x{scale}"
         shutil.rmtree(target, ignore_errors=True)
         # The original layout stays at the root, where the golden set's source paths point.
         shutil.copytree(source, target)
         for index in range(1, scale):
             shutil.copytree(source, target / f"replica{index}")
         files = sum(1 for p in target.rglob("*") if p.is_file())
-        cfg["corpus"]["path"] = target.name
+        cfg["corpus"]["path"] = str(target.relative_to(project))
         what = f"corpus replicated {scale}x ({files} files)"
     else:
         cfg["data"]["rows"] = int(cfg["data"]["rows"]) * scale
@@ -530,7 +530,7 @@ def render(results: Results, settings: Settings, quick: bool, started: str, load
         f"## Serving (127.0.0.1, one uvicorn worker, {settings.requests} requests per run)",
         "",
         "Each row starts its own server; the client is the project's own `run_load` with "
-        "`routes.sample_requests` bodies, run by the project's interpreter on the same machine "
+        "`TRACK.sample_requests` bodies, run by the project's interpreter on the same machine "
         "(it shares the 2 cores with the server). The floor is a bare FastAPI endpoint on the same "
         "path returning a constant, served by uvicorn with the same interpreter. Ratios are "
         "against the floor at the same concurrency.",

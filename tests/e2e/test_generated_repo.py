@@ -94,7 +94,7 @@ def test_rag_dense_and_hybrid_retrieval_with_the_extra(
 
     tests = subprocess.run(
         [".venv/bin/python", "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "--no-cov",
-         "tests/core/test_retrieval.py"],
+         "tests/rag/test_retrieval.py"],
         cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False,
     )  # fmt: skip
     assert tests.returncode == 0, tests.stdout + tests.stderr
