@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -170,17 +170,24 @@ TINY_FILES = {
 }
 
 
-def tiny_template_at(dest: Path, version: str = "0.1.0", *, tag: bool = True) -> Path:
+def tiny_template_at(
+    dest: Path,
+    version: str = "0.1.0",
+    *,
+    tag: bool = True,
+    files: Mapping[str, str] | None = None,
+) -> Path:
     """A released git repository of a small template with the shape of mlscaffold's.
 
     It has the same questions (project name, derived package name, track, description), a
     Jinja-named package folder, a track-only file and a few docs, so updates, renames and
-    conflicts can be tested in well under a second per render.
+    conflicts can be tested in well under a second per render. ``files`` adds template files
+    (path under ``templates/project`` -> text) to the first release.
     """
     dest.mkdir(parents=True)
     (dest / "copier.yml").write_text(TINY_COPIER_YML, encoding="utf-8")
     project = dest / "templates" / "project"
-    for relative, text in TINY_FILES.items():
+    for relative, text in {**TINY_FILES, **(files or {})}.items():
         path = project / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -2,11 +2,15 @@
 
 For every example, a project is rendered from release 0.1.0 (its commit in this repository's
 history, as the registry names it) and recorded the way mlscaffold 0.1.0 wrote it: a repository
-URL that does not exist and ``_commit: v0.1.0``. The team edits it and commits. ``mlscaffold
-update`` with no flag, reading the releases this clone carries, brings it to the newest release;
-the edits must be kept, the answers file must name the release, and the project's own
-``make setup test lint typecheck`` must pass. ``make setup`` installs the project's dependencies,
-so this needs a package index and takes minutes; marked ``slow``.
+URL that does not exist and ``_commit: v0.1.0``. The team edits it and commits, also in files a
+later release moves (the track's modules, tests and documents). ``mlscaffold update`` with no
+flag, reading the releases this clone carries, brings it to the newest release: the edits must
+be kept, at each moved file's new place (release 0.2.0 moves them); no file may remain at a
+place the newest release no longer has; a place a moved file left that the newest release fills
+again holds the release's new file; no conflict marker may be left anywhere; the answers file
+must name the release; and the project's own ``make setup test lint typecheck`` must pass.
+``make setup`` installs the project's dependencies, so this needs a package index and takes
+minutes; marked ``slow``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from packaging.version import Version
 
 from mlscaffold._releases.registry import parse_registry
 from mlscaffold.cli import EXIT_CONFLICTS, main
@@ -29,8 +34,10 @@ from tests.support import (
     edit,
     generate_at,
     isolated_git,
+    list_files,
     read_answers,
     run_make,
+    sh,
 )
 
 pytestmark = pytest.mark.slow
@@ -42,6 +49,58 @@ FIRST, NEWEST = RELEASES[0], RELEASES[-1]
 LEGACY_URL = "https://github.com/mlscaffold/mlscaffold.git"
 CONFIG_EDIT = "# reviewed by the team\n"
 GATE_PREFIX = '"""Team-reviewed. '
+MODULE_EDIT = '\n\n# Reviewed by the team.\nREVIEWED_BY = "the team"\n'
+TEST_EDIT = "\n\n# Reviewed by the team: these cases are the module's contract.\n"
+DOCUMENT_EDIT = "\nReviewed by the support team.\n"
+# Files the team edits that release 0.2.0 moves, per track: (place at 0.1.0, place at 0.2.0,
+# text added at the end). Later releases keep them in their 0.2.0 places.
+MOVED_IN = Version("0.2.0")
+MOVED_EDITS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "fraud-detection": (
+        ("src/{package}/core/features.py", "src/{package}/fraud/features.py", MODULE_EDIT),
+        ("tests/core/test_features.py", "tests/fraud/test_features.py", TEST_EDIT),
+    ),
+    "rag": (
+        ("src/{package}/core/retrieval.py", "src/{package}/rag/retrieval.py", MODULE_EDIT),
+        ("tests/core/test_retrieval.py", "tests/rag/test_retrieval.py", TEST_EDIT),
+        (
+            "corpus/policies/acceptable-use.md",
+            "corpus/documents/policies/acceptable-use.md",
+            DOCUMENT_EDIT,
+        ),
+    ),
+}
+# A file the team added inside a folder that release 0.2.0 moves: it moves with the folder.
+ADDED_FILES: dict[str, tuple[tuple[str, str], ...]] = {
+    "rag": (("corpus/policies/team-notes.md", "corpus/documents/policies/team-notes.md"),),
+}
+ADDED_TEXT = "# Team notes\n\nRefunds over $500 need a second approval.\n"
+CONFLICT_MARKERS = (b"<<<<<<< ", b">>>>>>> ")
+
+
+def moves_committed(project: Path, start: str) -> list[tuple[str, str]]:
+    """The (old place, new place) pairs of the update's commit of moved files, if it made one."""
+    if sh("git", "rev-parse", "HEAD", cwd=project).strip() == start:
+        return []
+    status = sh("git", "show", "-M", "--name-status", "--format=", "HEAD", cwd=project)
+    moves = [line.split("\t") for line in status.splitlines() if line]
+    assert all(fields[0] == "R100" for fields in moves), status
+    return [(fields[1], fields[2]) for fields in moves]
+
+
+def with_conflict_markers(project: Path) -> list[str]:
+    """Files outside .git with a line that starts with a conflict marker, and rejected hunks."""
+    found = []
+    for relative in list_files(project):
+        if relative.startswith(".git/"):
+            continue
+        path = project / relative
+        if relative.endswith(".rej") or (
+            path.is_file()
+            and any(line.startswith(CONFLICT_MARKERS) for line in path.read_bytes().splitlines())
+        ):
+            found.append(relative)
+    return found
 
 
 @pytest.mark.skipif(len(RELEASES) < 2, reason="the registry lists no release after the first")
@@ -54,26 +113,60 @@ def test_project_of_the_first_release_updates_to_the_newest_and_passes_its_check
     answers = yaml.safe_load(example.read_text(encoding="utf-8"))
     package = answers["package_name"]
     gate = Path("src") / package / "core" / "gate.py"
+    moved_edits = [
+        (old.format(package=package), new.format(package=package), text)
+        for old, new, text in MOVED_EDITS[answers["track"]]
+    ]
     with isolated_git(tmp_path):
+        newest = generate_at(REPO_ROOT, tmp_path / "newest" / package, NEWEST.commit, answers)
         project = generate_at(REPO_ROOT, tmp_path / package, FIRST.commit, answers)
+        first_files = set(sh("git", "ls-files", cwd=project).splitlines())
         recorded = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
         recorded.update({"_src_path": LEGACY_URL, "_commit": FIRST.tag})
         (project / ANSWERS_FILE).write_text(yaml.safe_dump(recorded), encoding="utf-8")
         append(project / "configs" / "config.yaml", CONFIG_EDIT)
         first_line = (project / gate).read_text(encoding="utf-8").splitlines()[0]
         edit(project / gate, first_line, first_line.replace('"""', GATE_PREFIX, 1))
+        for old, _, text in moved_edits:
+            append(project / old, text)
+        added = ADDED_FILES.get(answers["track"], ())
+        for old, _ in added:
+            (project / old).write_text(ADDED_TEXT, encoding="utf-8")
         commit_all(project, "Team edits")
+        start = sh("git", "rev-parse", "HEAD", cwd=project).strip()
 
         result = CliRunner().invoke(main, ["update", str(project)])
 
-    assert result.exit_code in (0, EXIT_CONFLICTS), result.output
-    assert f"{FIRST.tag} -> {NEWEST.tag}" in result.output
-    assert "Conflicts:" not in result.output, result.output
+        assert result.exit_code in (0, EXIT_CONFLICTS), result.output
+        assert f"{FIRST.tag} -> {NEWEST.tag}" in result.output
+        assert "Conflicts:" not in result.output, result.output
+        moves = moves_committed(project, start)
+
     assert (project / "configs" / "config.yaml").read_text(encoding="utf-8").endswith(CONFIG_EDIT)
     assert (project / gate).read_text(encoding="utf-8").startswith(GATE_PREFIX)
     after = read_answers(project)
     assert after["_commit"] == NEWEST.tag
     assert after["_src_path"] == str(REPO_ROOT)
+    # Every move went to a file of the newest release (none to another track's place), and
+    # each edit of a moved file is at the file's new place (from release 0.2.0 on).
+    newest_files = set(sh("git", "ls-files", cwd=newest).splitlines())
+    assert not [new for old, new in moves if old in first_files and new not in newest_files], moves
+    for old, new in added:
+        place = new if NEWEST.version >= MOVED_IN else old
+        assert (project / place).read_text(encoding="utf-8") == ADDED_TEXT, place
+    for old, new, text in moved_edits:
+        if NEWEST.version >= MOVED_IN:
+            assert (old, new) in moves, moves
+        place = new if NEWEST.version >= MOVED_IN else old
+        assert text in (project / place).read_text(encoding="utf-8"), place
+    # Nothing is left at a place the newest release no longer has; a place a moved file left
+    # that the newest release fills again holds the release's new file.
+    left_behind = sorted(p for p in first_files - newest_files if (project / p).exists())
+    assert not left_behind, left_behind
+    for old, _ in moves:
+        if old in newest_files:
+            assert (project / old).read_bytes() == (newest / old).read_bytes(), old
+    assert not with_conflict_markers(project)
 
     for target in ("setup", "test", "lint", "typecheck"):
         run_make(project, target)

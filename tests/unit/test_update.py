@@ -21,9 +21,11 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 from copier.errors import UserMessageError
+from packaging.version import Version
 
 from mlscaffold._releases.sources import TEMPLATE_REPO_ENV
 from mlscaffold._update import update_project
+from mlscaffold._update.renames import pending_renames
 from mlscaffold.cli import EXIT_CONFLICTS, main
 from mlscaffold.errors import Terminated, UpdateError
 from tests.support import (
@@ -245,6 +247,133 @@ def test_project_from_an_installed_package_before_versions_were_recorded(
     assert result.exit_code == EXIT_CONFLICTS, result.output
     assert "v0.1.0 -> v0.2.0" in result.output
     assert read_answers(project)["_commit"] == "v0.2.0"
+
+
+# Renames per track
+
+TRACK_FOLDERS = {"fraud-detection": "fraud", "rag": "rag"}
+PIPELINE_OLD = f"src/{PACKAGE}/jobs/pipeline.py"
+SHARED_PIPELINE = '"""The shared pipeline: runs the steps of the project\'s track."""\n'
+TRACK_ADDITION = "\n\n# Template 0.2.0: the steps are the track's.\n"
+# Both tracks move a file of the same path, each to its own folder; fraud-detection's comes first.
+TRACK_MIGRATIONS = "".join(
+    [
+        '- version: "0.2.0"\n  renames:\n',
+        *(
+            f'    - {{from: "src/{{{{ package_name }}}}/jobs/pipeline.py", '
+            f'to: "src/{{{{ package_name }}}}/{folder}/track.py"}}\n'
+            for folder in TRACK_FOLDERS.values()
+        ),
+    ]
+)
+
+
+def _track_only(track: str, name: str) -> str:
+    """A template path part that only ``track`` renders."""
+    return f"{{% if track == '{track}' %}}{name}{{% endif %}}"
+
+
+@pytest.fixture(scope="module")
+def track_template(tmp_path_factory: pytest.TempPathFactory, _git_identity: None) -> Path:
+    """A template whose tracks' pipelines share a path in 0.1.0 and have their own in 0.2.0.
+
+    Release 0.2.0 moves each track's pipeline into the track's folder, changes it, and adds a
+    new shared pipeline at the old path.
+    """
+    pipelines = {
+        f"src/{{{{ package_name }}}}/jobs/{_track_only(track, 'pipeline.py')}": (
+            f'"""The {track} pipeline."""\n\nSTEPS = ["ingest", "train"]\n'
+        )
+        for track in TRACK_FOLDERS
+    }
+    repo = tiny_template_at(tmp_path_factory.mktemp("tracks") / "mlscaffold", files=pipelines)
+    package = repo / "templates" / "project" / "src" / "{{ package_name }}"
+    for track, folder in TRACK_FOLDERS.items():
+        (package / _track_only(track, folder)).mkdir()
+        sh(
+            "git",
+            "mv",
+            f"jobs/{_track_only(track, 'pipeline.py')}",
+            f"{_track_only(track, folder)}/track.py",
+            cwd=package,
+        )
+        append(package / _track_only(track, folder) / "track.py", TRACK_ADDITION)
+    (package / "jobs" / "pipeline.py").write_text(SHARED_PIPELINE, encoding="utf-8")
+    (repo / "templates" / "migrations.yml").write_text(TRACK_MIGRATIONS, encoding="utf-8")
+    release(repo, "0.2.0")
+    return repo
+
+
+@pytest.mark.parametrize("track", list(TRACK_FOLDERS))
+def test_each_track_moves_its_file_and_the_old_path_gets_the_new_shared_file(
+    track: str, track_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TEMPLATE_REPO_ENV, str(track_template))
+    project = generate_at(
+        track_template,
+        tmp_path / PACKAGE,
+        release_commit(track_template, "0.1.0"),
+        {"track": track, "project_name": PACKAGE},
+        label="v0.1.0",
+    )
+    prefix_first_line(project / PIPELINE_OLD, '"""', '"""(team) ')
+    commit_all(project, "Team edits")
+    folder = TRACK_FOLDERS[track]
+    moved_to = f"src/{PACKAGE}/{folder}/track.py"
+
+    result = update(project, "--to", "0.2.0", "--template-repo", track_template)
+
+    assert result.exit_code == 0, result.output
+    assert "Conflicts:" not in result.output, result.output
+    # The project's own copy moved to its track's folder, the edit merged with the template's.
+    track_module = (project / moved_to).read_text(encoding="utf-8")
+    assert track_module.startswith(f'"""(team) The {track} pipeline."""\n')
+    assert track_module.endswith(TRACK_ADDITION)
+    # The other track's rename was not applied.
+    for other in set(TRACK_FOLDERS.values()) - {folder}:
+        assert not (project / "src" / PACKAGE / other).exists()
+    # The old path holds the release's new shared file, not the project's old one.
+    assert (project / PIPELINE_OLD).read_text(encoding="utf-8") == SHARED_PIPELINE
+    moves = sh("git", "show", "-M", "--name-status", "--format=", "HEAD", cwd=project)
+    assert moves.split() == ["R100", PIPELINE_OLD, moved_to]
+    files = sh("git", "ls-files", "--cached", "--others", "--exclude-standard", cwd=project)
+    assert not [f for f in files.split() if "<<<<<<< " in (project / f).read_text("utf-8")]
+
+
+def test_a_rename_applies_when_a_later_release_moves_its_file_on(tmp_path: Path) -> None:
+    """A file moved twice on the way to the target is moved; another track's file is not.
+
+    The target release generates the guide where the second move takes it, not at the first
+    move's path, and generates nothing at the other move's path.
+    """
+    repo = tmp_path / "template"
+    files = {
+        "copier.yml": "_subdirectory: templates/project\n",
+        "templates/project/docs/{{ package_name }}/guide.md": "Guide.\n",
+        "templates/migrations.yml": """\
+- version: "0.2.0"
+  renames:
+    - {from: "docs/guide.md", to: "docs/manual/guide.md"}
+    - {from: "docs/faq.md", to: "docs/rag/faq.md"}
+- version: "0.3.0"
+  renames:
+    - {from: "docs/manual", to: "docs/{{ package_name }}"}
+""",
+    }
+    for relative, text in files.items():
+        (repo / relative).parent.mkdir(parents=True, exist_ok=True)
+        (repo / relative).write_text(text, encoding="utf-8")
+    sh("git", "init", "--quiet", cwd=repo)
+    commit_all(repo, "Template 0.3.0")
+
+    renames = pending_renames(
+        repo, "HEAD", Version("0.1.0"), Version("0.3.0"), {"package_name": PACKAGE}, ANSWERS_FILE
+    )
+
+    assert [(r.version, r.source, r.target) for r in renames] == [
+        ("0.2.0", "docs/guide.md", "docs/manual/guide.md"),
+        ("0.3.0", "docs/manual", f"docs/{PACKAGE}"),
+    ]
 
 
 # Dry run

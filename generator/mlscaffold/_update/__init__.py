@@ -117,7 +117,12 @@ def update_project(
                 old_label=old.label,
                 target=target,
                 renames=pending_renames(
-                    history.repo, history.target_tag, old.base, target.version, answers
+                    history.repo,
+                    history.target_tag,
+                    old.base,
+                    target.version,
+                    answers,
+                    template.answers_file,
                 ),
                 answers=answers,
                 data=changes,
