@@ -106,6 +106,11 @@ class Track(Protocol[ConfigT_contra]):
         ...
 
     @property
+    def libraries(self) -> tuple[str, ...]:
+        """Distributions besides the shared ones whose versions shape the model file."""
+        ...
+
+    @property
     def record_schema(self) -> type[BaseModel]:
         """One record as the API and batch scoring accept it."""
         ...

@@ -17,6 +17,7 @@ import pickle
 import platform
 import shutil
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -29,17 +30,18 @@ _PACKAGE = __name__.split(".")[0]
 FORMAT = f"{_PACKAGE}.artifact/v2"
 MODEL_FILE = "model.pkl"
 MANIFEST_FILE = "manifest.json"
-_LIBRARIES = ("numpy", "pandas", "scikit-learn", "scipy", "lightgbm", "bm25s")
+# Libraries every model file depends on; a track adds its own (``Track.libraries``).
+_LIBRARIES = ("numpy", "pandas", "scikit-learn", "scipy")
 
 
 class ArtifactError(ProjectError):
     """An artifact is missing, foreign or has been modified since it was saved."""
 
 
-def library_versions() -> dict[str, str]:
-    """Versions of the libraries that shape a model file, for the manifest."""
+def library_versions(extra: Sequence[str] = ()) -> dict[str, str]:
+    """Versions of the libraries that shape a model file (the shared ones and ``extra``)."""
     found = {"python": platform.python_version()}
-    for name in _LIBRARIES:
+    for name in (*_LIBRARIES, *extra):
         try:
             found[name] = version(name)
         except PackageNotFoundError:
@@ -56,6 +58,7 @@ def save_artifact(
     metrics: dict[str, Any],
     config: dict[str, Any],
     extra: dict[str, Any] | None = None,
+    libraries: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Save ``obj`` with its manifest; the folder is replaced as a whole, never half-written."""
     directory.parent.mkdir(parents=True, exist_ok=True)
@@ -73,7 +76,7 @@ def save_artifact(
             "schema": schema,
             "metrics": metrics,
             "config": config,
-            "libraries": library_versions(),
+            "libraries": library_versions(libraries),
             **(extra or {}),
         }
         write_json(staging / MANIFEST_FILE, manifest)

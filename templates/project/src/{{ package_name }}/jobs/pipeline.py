@@ -48,6 +48,7 @@ def train(cfg: Config) -> str:
             "config": cfg.model_dump(mode="json"),
             "schema": TRACK.record_schema.model_json_schema(),
             "extra": {"data_sha256": outcome.data_hash, **outcome.manifest},
+            "libraries": TRACK.libraries,
         }
         manifest = save_artifact(
             ws.candidate, outcome.candidate, kind=TRACK.model_kind, metrics=run.record["metrics"], **common

@@ -35,6 +35,7 @@ class FraudTrack:
     name = "fraud-detection"
     model_kind = "fraud-model"
     baselines_kind = "fraud-baselines"
+    libraries = ("lightgbm",)
     record_schema = Transaction
     predictions_file = "predictions.csv"
     title = routes.TITLE

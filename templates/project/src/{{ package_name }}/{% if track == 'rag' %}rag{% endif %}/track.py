@@ -53,6 +53,7 @@ class RagTrack:
     name = "rag"
     model_kind = "rag-index"
     baselines_kind = "rag-baselines"
+    libraries = ("bm25s", "sentence-transformers", "torch")
     record_schema = Question
     predictions_file = "answers.csv"
     title = routes.TITLE
