@@ -129,18 +129,27 @@ def _uv() -> str:
     return found
 
 
+def run_clean(command: list[str], cwd: Path, timeout_s: float) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in ``cwd`` with :func:`clean_environment`, capturing its output as text.
+
+    Raises:
+        subprocess.TimeoutExpired: It ran longer than ``timeout_s``.
+    """
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        env=clean_environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
+
+
 def _run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(
-            command,
-            cwd=cwd,
-            env=clean_environment(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=BUILD_TIMEOUT_S,
-            check=False,
-        )
+        return run_clean(command, cwd, BUILD_TIMEOUT_S)
     except subprocess.TimeoutExpired as error:
         raise BuildError(f"`{' '.join(command)}` took more than {BUILD_TIMEOUT_S} s") from error
 

@@ -21,10 +21,10 @@ import pytest
 
 from tests.render.project_env import (
     BuildError,
-    clean_environment,
     ensure_environment,
     locked,
     project_requirements,
+    run_clean,
 )
 from tests.support import ANSWERS_FILE, EXAMPLES, REPO_ROOT, read_answers
 
@@ -44,16 +44,7 @@ class Outcome:
 
 def _run(command: list[str], cwd: Path) -> tuple[int, str]:
     try:
-        completed = subprocess.run(
-            command,
-            cwd=cwd,
-            env=clean_environment(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=CHECK_TIMEOUT_S,
-            check=False,
-        )
+        completed = run_clean(command, cwd, CHECK_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return -1, f"timed out after {CHECK_TIMEOUT_S} s"
     return completed.returncode, completed.stdout + completed.stderr
