@@ -1,7 +1,7 @@
 """Command line: one verb per pipeline step, each a thin call into a job.
 
 The same verbs back the Makefile, CI and the docs:
-``data train evaluate serve predict monitor report loadtest``.
+``data train evaluate serve predict monitor models rollback report loadtest``.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fail if the committed cards are stale (a project that published no results passes)",
     )
+    sub.add_parser("models", help="list the promoted models and which one serves")
+    back = sub.add_parser("rollback", help="serve the previous champion, or --version")
+    back.add_argument("--version", dest="model_version", default=None, help="a version from `models`")
     load = sub.add_parser("loadtest", help="bounded load test on 127.0.0.1; writes reports/perf.json")
     load.add_argument("--url", default=None, help="a running service (default: start one in-process)")
     load.add_argument("--requests", type=int, default=None, help="override the configured count")
@@ -70,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
             outcome = pipeline.monitor(cfg, args.batch)
             print(outcome.summary)
             return EXIT_ALERT if outcome.alert else 0
+        elif args.command == "models":
+            print(pipeline.models(cfg))
+        elif args.command == "rollback":
+            print(pipeline.rollback(cfg, args.model_version))
         elif args.command == "report":
             return report.check(cfg) if args.check else report.render(cfg)
         elif args.command == "loadtest":

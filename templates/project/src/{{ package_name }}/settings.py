@@ -46,6 +46,11 @@ class GateConfig(StrictModel):
 
     min_improvement: float = Field(0.05, ge=0.0, description="relative margin over the best baseline")
     champion_margin: float = Field(0.0, ge=0.0, description="relative margin over the champion")
+    on_incomparable_champion: Literal["refuse", "ignore"] = Field(
+        "refuse",
+        description="when the champion cannot be scored on the current data: refuse, or promote "
+        "on the baselines alone (recorded in the gate's reasons)",
+    )
 
 
 class FileAlertSink(StrictModel):

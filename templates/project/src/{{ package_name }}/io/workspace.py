@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..settings import BaseConfig
+from .registry import Registry
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,14 @@ class Workspace:
         return self.artifacts / "baselines"
 
     @property
+    def registry(self) -> Registry:
+        """Every promoted model, and the pointer to the one that serves."""
+        return Registry(self.artifacts / "models")
+
+    @property
     def model(self) -> Path:
-        """The promoted model: what the API and batch scoring serve."""
-        return self.artifacts / "model"
+        """The champion's folder: what the API and batch scoring serve (an error before any)."""
+        return self.registry.champion_dir()
 
     @property
     def runs(self) -> Path:

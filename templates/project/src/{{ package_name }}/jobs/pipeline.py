@@ -16,7 +16,7 @@ from ..core.gate import promotion_gate
 from ..core.results import EvaluationReport, GateResult
 from ..core.track import Bundle
 from ..errors import GateRefusedError
-from ..io.artifacts import load_artifact, promote, read_manifest, save_artifact
+from ..io.artifacts import load_artifact, read_manifest, save_artifact
 from ..io.files import write_csv, write_json
 from ..io.runlog import record_run
 from ..io.workspace import Workspace
@@ -58,10 +58,11 @@ def train(cfg: Config) -> str:
 
 
 def champion(cfg: Config, candidate_sha256: str) -> Bundle | None:
-    """The promoted model, unless there is none or it is the candidate itself."""
-    model_dir = Workspace.of(cfg).model
-    if not (model_dir / "manifest.json").exists():
+    """The serving model, unless nothing has been promoted or it is the candidate itself."""
+    registry = Workspace.of(cfg).registry
+    if registry.champion_version() is None:
         return None
+    model_dir = registry.champion_dir()
     if read_manifest(model_dir)["sha256"] == candidate_sha256:
         return None
     bundle, _ = load_artifact(model_dir, kind=TRACK.model_kind)
@@ -69,18 +70,24 @@ def champion(cfg: Config, candidate_sha256: str) -> Bundle | None:
 
 
 def _gate(cfg: Config, report: EvaluationReport, champion_bundle: Bundle | None) -> GateResult:
-    """The promotion gate on the business metric; a champion that cannot be compared fails closed."""
+    """The promotion gate on the business metric; a champion that cannot be compared fails closed
+    unless ``gate.on_incomparable_champion`` is ``ignore``, and the reasons say which it was."""
     key, label = report.business_metric.key, report.business_metric.label
     champion_score: float | None = None
     refused: list[str] = []
+    noted: list[str] = []
     if champion_bundle is not None:
         try:
             champion_score = TRACK.score_champion(cfg, champion_bundle)
         except Exception as exc:  # built for other features or data: no fair comparison exists
-            refused.append(
-                f"the champion cannot be scored on the current evaluation data ({exc}), so the "
-                "candidate cannot be compared with it; see docs/runbook.md"
-            )
+            problem = f"the champion cannot be scored on the current evaluation data ({exc})"
+            if cfg.gate.on_incomparable_champion == "ignore":
+                noted.append(f"{problem}; not compared (gate.on_incomparable_champion: ignore)")
+            else:
+                refused.append(
+                    f"{problem}, so the candidate cannot be compared with it; see docs/runbook.md "
+                    "(or set gate.on_incomparable_champion: ignore)"
+                )
     decision = promotion_gate(
         report.candidate.metrics.get(key) or 0.0,
         {b.name: b.metrics.get(key) or 0.0 for b in report.baselines},
@@ -89,7 +96,7 @@ def _gate(cfg: Config, report: EvaluationReport, champion_bundle: Bundle | None)
         champion_margin=cfg.gate.champion_margin,
         metric=label[:1].lower() + label[1:],
     )
-    return GateResult(passed=decision.passed and not refused, reasons=decision.reasons + refused)
+    return GateResult(passed=decision.passed and not refused, reasons=decision.reasons + refused + noted)
 
 
 def evaluate(cfg: Config) -> str:
@@ -115,7 +122,7 @@ def evaluate(cfg: Config) -> str:
         )
         if not gate.passed:
             raise GateRefusedError("promotion gate refused the candidate: " + "; ".join(gate.reasons))
-        promote(ws.candidate, ws.model)
+        ws.registry.promote(ws.candidate, report.model_dump(mode="json"))
     return _summary(report)
 
 
@@ -173,4 +180,40 @@ def monitor(cfg: Config, batch_path: Path | None = None) -> MonitorOutcome:
         score_feature=view.score,
         score_label=view.score_label,
         extra=view.extra,
+    )
+
+
+def models(cfg: Config) -> str:
+    """Every promoted model with its headline metrics, and which one serves."""
+    registry = Workspace.of(cfg).registry
+    versions = registry.versions()
+    if not versions:
+        return f"no promoted model in {registry.root}; run `make train evaluate` first"
+    serving = registry.champion_version()
+    lines = []
+    for v in versions:
+        figures = ""
+        if v.evaluation is not None:
+            report = EvaluationReport.model_validate(v.evaluation)
+            ml, business = report.ml_metric, report.business_metric
+            candidate = report.candidate.metrics
+            figures = (
+                f"  {ml.label} {fmt(candidate.get(ml.key), ml.format)}, "
+                f"{business.label.lower()} {fmt(candidate.get(business.key), business.format)}"
+            )
+        mark = "*" if v.version == serving else " "
+        lines.append(f"{mark} {v.version}  {v.manifest.get('created_at', '?')}{figures}")
+    return "\n".join([*lines, "(* serving; `make rollback [VERSION=...]` moves the pointer)"])
+
+
+def rollback(cfg: Config, version: str | None = None) -> str:
+    """Serve an earlier promoted model: the previous champion, or ``version``."""
+    registry = Workspace.of(cfg).registry
+    before = registry.champion_version()
+    after = registry.rollback(version)
+    if after == before:
+        return f"version {after} is already serving"
+    return (
+        f"serving version {after} (was {before}); a running service switches on `POST /admin/reload` "
+        "or a restart"
     )

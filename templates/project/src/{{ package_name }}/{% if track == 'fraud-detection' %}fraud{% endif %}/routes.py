@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import PipelineError
 from ..io.artifacts import load_artifact
+from ..io.workspace import Workspace
 from ..serving.holder import current_service
 from .config import Config
 from .models import FraudScorer
@@ -54,7 +55,7 @@ class BatchPrediction(BaseModel):
 
 def load_service(cfg: Config) -> FraudService:
     """Load the promoted model, verified against its manifest."""
-    bundle, manifest = load_artifact(cfg.paths.artifacts_dir / "model", kind="fraud-model")
+    bundle, manifest = load_artifact(Workspace.of(cfg).model, kind="fraud-model")
     return FraudService(bundle["scorer"], manifest["version"])
 
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import PipelineError
 from ..io.artifacts import load_artifact
+from ..io.workspace import Workspace
 from ..serving.holder import current_service
 from .answering import Assistant
 from .config import Config
@@ -90,7 +91,7 @@ class SearchResponse(BaseModel):
 
 def load_service(cfg: Config) -> RagService:
     """Load the promoted index (verified against its manifest) and the configured provider."""
-    bundle, manifest = load_artifact(cfg.paths.artifacts_dir / "model", kind="rag-index")
+    bundle, manifest = load_artifact(Workspace.of(cfg).model, kind="rag-index")
     index = bundle["index"]
     assistant = Assistant(index, make_provider(cfg.answering, index), cfg.retrieval.threshold(index.kind))
     log = QueryLog(cfg.paths.data_dir / "logs" / "queries.jsonl") if cfg.queries.log_queries else None
