@@ -5,6 +5,9 @@ then rendered into a hidden staging folder next to the destination, which is mov
 only when rendering succeeded (:mod:`mlscaffold._staging`). An error, Ctrl-C or SIGTERM removes
 the staging folder, so the destination either holds the whole project or does not exist.
 
+The project's lockfile is rendered from the one the template stores for its track and Python
+version, and made with ``uv lock`` where the template stores none (:mod:`mlscaffold._locks`).
+
 The answers file then records where the template was rendered from and which version it is
 (:func:`mlscaffold._releases.locate.rendered_identity`), so that ``mlscaffold update`` can take
 later releases into the project.
@@ -21,6 +24,7 @@ from typing import Any
 
 from mlscaffold import _copier, _staging
 from mlscaffold._answers import collect_answers, derived_hint, no_track_error, stamp_answers
+from mlscaffold._locks.project import complete_lock
 from mlscaffold._releases.locate import rendered_identity
 from mlscaffold._signals import SignalGuard
 from mlscaffold._template import Template, load_template
@@ -38,6 +42,7 @@ def create_project(
     answers_file: str | os.PathLike[str] | None = None,
     defaults: bool = False,
     interactive: bool = False,
+    notes: list[str] | None = None,
 ) -> Path:
     """Create a new project in DEST from the template's TRACK.
 
@@ -57,6 +62,8 @@ def create_project(
         defaults: Never prompt; use defaults for every question not answered.
         interactive: Prompt for unanswered questions (needs a terminal); ignored with
             ``defaults``.
+        notes: Receives what the user should know about the new project (a lockfile that
+            could not be made).
 
     Returns:
         The absolute path of the new project.
@@ -64,7 +71,8 @@ def create_project(
     Raises:
         TrackError: No track was chosen where none can be asked, or it is not one of the
             template's tracks.
-        AnswersError: An answer is unknown, malformed or rejected by the template.
+        AnswersError: An answer is unknown, malformed or rejected by the template, or the
+            package name is the name of a library the project installs.
         DestinationError: DEST is a file or a non-empty folder, or cannot be written.
         TemplateError: The template could not be read or rendered.
         Terminated: A signal arrived, or Ctrl-C was pressed at a question, while rendering;
@@ -82,7 +90,7 @@ def create_project(
         user_defaults["project_name"] = target.name
     _staging.check_destination(target)
     _staging.remove_stale_staging(target)
-    _render(template, target, answers, user_defaults, prompt=prompt)
+    _render(template, target, answers, user_defaults, prompt=prompt, notes=notes)
     return target
 
 
@@ -93,6 +101,7 @@ def _render(
     user_defaults: dict[str, str],
     *,
     prompt: bool,
+    notes: list[str] | None = None,
 ) -> None:
     identity = rendered_identity(template)
     staging: Path | None = None
@@ -117,6 +126,9 @@ def _render(
                 commit=identity.label,
                 note=identity.note,
             )
+            lock_note = complete_lock(staging)
+            if lock_note and notes is not None:
+                notes.append(lock_note)
             with guard.held():
                 _staging.move_into_place(staging, dest)
                 guard.outcome = f"the whole project was created in {dest}"

@@ -20,6 +20,7 @@ import click
 
 from mlscaffold import __version__
 from mlscaffold._audit import audit_repository, format_report
+from mlscaffold._locks.commands import locks
 from mlscaffold._new import create_project
 from mlscaffold._releases.listing import format_releases, list_releases
 from mlscaffold._template import load_template
@@ -180,6 +181,7 @@ def new(
     --defaults, they take the template's defaults (the track has none: pass --track).
     """
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    notes: list[str] = []
     project = create_project(
         dest,
         track,
@@ -188,6 +190,7 @@ def new(
         answers_file=answers_file,
         defaults=defaults,
         interactive=interactive,
+        notes=notes,
     )
     try:
         folder = shlex.quote(str(dest))
@@ -203,6 +206,8 @@ def new(
             "repository and commit it first:\n"
             '  git init && git add -A && git commit -m "Create project with mlscaffold"'
         )
+        for note in notes:
+            click.secho(f"Warning: {note}", fg="yellow", err=True)
     except KeyboardInterrupt:
         # SIGINT once the project exists: say that it does.
         raise Terminated(signal.SIGINT, f"the whole project was created in {project}") from None
@@ -306,3 +311,6 @@ def releases(path: Path | None, template_repo: str | None) -> None:
     mlscaffold.
     """
     click.echo(format_releases(list_releases(path, template_repo)))
+
+
+main.add_command(locks)

@@ -527,6 +527,8 @@ def _tail(log: Path) -> str:
 def _substitute(text: str, context: Mapping[str, str], where: str) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1).strip()
+        if name.startswith("vars.") and name not in context:
+            return ""  # a repository as first pushed has no configuration variables
         if name not in context:
             raise UnsupportedWorkflow(
                 f"{where}: this runner cannot evaluate ${{{{ {name} }}}}; teach it the value or "

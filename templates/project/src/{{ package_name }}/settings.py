@@ -78,7 +78,21 @@ class MonitoringConfig(StrictModel):
     psi_alert: float = Field(0.25, gt=0)
     max_drifted_features: int = Field(0, ge=0, description="alert when more features drift")
     max_missing_rate: float = Field(0.01, ge=0, le=1)
+    min_reference_rows: int = Field(50, ge=1, description="a column with fewer is not judged")
+    max_value_bins: int = Field(20, ge=2, description="columns with at most this many values bin by value")
+    min_bin_count: int = Field(10, ge=1, description="sparser reference bins merge into a neighbour")
     alert: AlertSink = FileAlertSink()
+
+
+class PredictionLogConfig(StrictModel):
+    """The log of what the service and batch scoring scored (``data/logs/predictions.jsonl``)."""
+
+    enabled: bool = True
+    max_bytes: int = Field(50_000_000, ge=10_000, description="rotate the file past this size")
+    backups: int = Field(5, ge=0, le=100, description="rotated files kept; older ones are deleted")
+    window: int = Field(10_000, ge=100, description="newest entries `make monitor` compares")
+    personal: Literal["hash", "drop"] = Field("hash", description="fields the schema marks personal")
+    hash_key_env: str = Field("LOG_HASH_KEY", description="environment variable keying the hashes")
 
 
 class ServingConfig(StrictModel):
@@ -123,6 +137,7 @@ class BaseConfig(StrictModel):
     gate: GateConfig = GateConfig()
     monitoring: MonitoringConfig = MonitoringConfig()
     serving: ServingConfig = ServingConfig()
+    prediction_log: PredictionLogConfig = PredictionLogConfig()
     loadtest: LoadTestConfig = LoadTestConfig()
     tracking: TrackingConfig = TrackingConfig()
     card: CardConfig
@@ -175,3 +190,26 @@ def secret(name: str) -> str | None:
     if value.strip().lower() in _PLACEHOLDERS and environment() != "development":
         raise ConfigError(f"{name} holds a placeholder value; set a real secret in the environment")
     return value
+
+
+SIGNING_KEY_ENV = "MODEL_SIGNING_KEY"
+_MIN_SIGNING_KEY_CHARS = 32
+
+
+def signing_key() -> bytes | None:
+    """The key that signs model artifacts and verifies them before loading; None when unset.
+
+    Read from ``MODEL_SIGNING_KEY`` through :func:`secret`; an empty value counts as unset, and
+    surrounding whitespace is ignored. Whether a key is required (it is with ``APP_ENV=production``)
+    is decided where artifacts are saved and loaded.
+    """
+    value = (secret(SIGNING_KEY_ENV) or "").strip()
+    if not value:
+        return None
+    if len(value) < _MIN_SIGNING_KEY_CHARS:
+        raise ConfigError(
+            f"{SIGNING_KEY_ENV} is {len(value)} characters long; use at least {_MIN_SIGNING_KEY_CHARS} "
+            "random ones, for example the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`"
+        )
+    return value.encode("utf-8")

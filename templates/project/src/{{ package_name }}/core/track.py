@@ -160,8 +160,11 @@ class Track(Protocol[ConfigT_contra]):
         """Score a batch file with the promoted model, through the API's validation."""
         ...
 
-    def monitor(self, cfg: ConfigT_contra, model: Bundle, source: Path) -> MonitorView:
-        """Profile a batch (or a log of served traffic) against the model's reference."""
+    def monitor(
+        self, cfg: ConfigT_contra, model: Bundle, source: Path, logged: pd.DataFrame | None
+    ) -> MonitorView:
+        """Profile a batch file, or ``logged`` (the prediction log's newest window: the features
+        and outputs recorded when each record was scored), against the model's reference."""
         ...
 
     def load_service(self, cfg: ConfigT_contra) -> Service:

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .artifacts import ArtifactError, read_manifest
+from .artifacts import MANIFEST_FILE, ArtifactError, read_manifest
 
 POINTER = "champion.json"
 EVALUATION = "evaluation.json"
@@ -97,13 +97,21 @@ class Registry:
         """Keep ``candidate`` as a version of its own and make it the champion; return its version."""
         version = str(read_manifest(candidate)["version"])
         target = self.root / version
-        if not target.exists():
+        manifest = (candidate / MANIFEST_FILE).read_bytes()
+        # The same model file may come back with another manifest (signed now, or with a new
+        # key): the folder is then replaced as a whole, the model file being the same.
+        if not target.exists() or (target / MANIFEST_FILE).read_bytes() != manifest:
             self.root.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=self.root))
+            backup = self.root / f".{version}.replaced"
             try:
                 shutil.copytree(candidate, staging, dirs_exist_ok=True)
                 (staging / EVALUATION).write_text(json.dumps(evaluation, indent=2) + "\n", encoding="utf-8")
+                if target.exists():
+                    shutil.rmtree(backup, ignore_errors=True)
+                    os.replace(target, backup)
                 os.replace(staging, target)
+                shutil.rmtree(backup, ignore_errors=True)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
         pointer = self._pointer()

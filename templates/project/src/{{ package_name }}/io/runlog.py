@@ -94,7 +94,7 @@ def _mirror_to_mlflow(uri: str, record: dict[str, Any]) -> None:
         import mlflow
     except ImportError as exc:
         raise ConfigError(
-            "tracking.kind is 'mlflow' but mlflow is not installed: pip install -e '.[mlflow]'"
+            "tracking.kind is 'mlflow' but mlflow is not installed: make setup EXTRAS=dev,mlflow"
         ) from exc
     mlflow.set_tracking_uri(uri)
     mlflow.set_experiment(_PACKAGE)

@@ -58,6 +58,11 @@ class Workspace:
         return self.registry.champion_dir()
 
     @property
+    def prediction_log(self) -> Path:
+        """What the service and batch scoring scored, one JSON line each."""
+        return self.data / "logs" / "predictions.jsonl"
+
+    @property
     def runs(self) -> Path:
         """The run log."""
         return self.artifacts / "runs.jsonl"

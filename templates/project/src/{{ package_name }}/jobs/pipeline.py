@@ -8,20 +8,26 @@ the promotion gate, ``metrics.json``, drift statistics, reports and alerts.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from ..core import drift
 from ..core.gate import promotion_gate
 from ..core.results import EvaluationReport, GateResult
 from ..core.track import Bundle
-from ..errors import GateRefusedError
+from ..core.validation import DataValidationError
+from ..errors import GateRefusedError, PipelineError
 from ..io.artifacts import load_artifact, read_manifest, save_artifact
 from ..io.files import write_csv, write_json
 from ..io.runlog import record_run
 from ..io.workspace import Workspace
-from ..monitoring.report import MonitorOutcome, conclude
+from ..monitoring.predlog import read_frame
+from ..monitoring.report import MonitorOutcome, conclude, refuse
 from ..plugin import TRACK, Config
+from ..settings import SIGNING_KEY_ENV, ConfigError, environment, signing_key
 from .report import fmt
 
 
@@ -40,6 +46,9 @@ def make_data(cfg: Config, rows: int | None = None) -> str:
 def train(cfg: Config) -> str:
     """Fit the candidate and the baselines; save both as verified artifacts."""
     ws = Workspace.of(cfg)
+    if environment() == "production" and signing_key() is None:
+        # Refused before fitting, not after: the artifact could not be saved unsigned anyway.
+        raise ConfigError(f"APP_ENV=production needs {SIGNING_KEY_ENV} to sign the model; set it first")
     with record_run(ws.runs, cfg.tracking, "train", {"config": cfg.model_dump(mode="json")}) as run:
         outcome = TRACK.train(cfg)
         run.log_data_hash(outcome.data_hash)
@@ -157,12 +166,36 @@ def predict(cfg: Config, input_path: Path | None = None, output_path: Path | Non
     )
 
 
+def _logged(cfg: Config, source: Path) -> pd.DataFrame:
+    """The newest window of a prediction log: per entry, its features and outputs as columns."""
+    if not source.is_file():
+        raise PipelineError(
+            f"no prediction log at {source} yet: serve traffic or run `make predict`, or monitor a "
+            "file with `make monitor BATCH=data/batches/clean.csv`"
+        )
+    try:
+        logged = read_frame(source, cfg.prediction_log.window)
+    except (KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise PipelineError(f"{source} is not a prediction log of this project ({exc!r})") from exc
+    if logged.empty:
+        raise PipelineError(f"{source} has no entries yet; serve traffic or run `make predict`")
+    return logged
+
+
 def monitor(cfg: Config, batch_path: Path | None = None) -> MonitorOutcome:
-    """Compare a batch (or a log of served traffic) with the training reference; alert past limits."""
-    source = batch_path or Workspace.of(cfg).clean_batch
+    """Compare the newest window of the prediction log (or a batch file) with the training
+    reference; alert past the configured limits. A batch that cannot be judged alerts too."""
+    ws = Workspace.of(cfg)
+    source = batch_path or ws.prediction_log
     m = cfg.monitoring
+    out_dir = cfg.paths.reports_dir / "monitoring"
     model, _ = load_model(cfg)
-    view = TRACK.monitor(cfg, model, source)
+    try:
+        logged = _logged(cfg, source) if source.suffix == ".jsonl" else None
+        view = TRACK.monitor(cfg, model, source, logged)
+    except (DataValidationError, PipelineError) as exc:
+        refuse(m, source=source, out_dir=out_dir, problem=str(exc))
+        raise
     drifts = drift.compare(
         view.reference,
         view.current,
@@ -170,11 +203,14 @@ def monitor(cfg: Config, batch_path: Path | None = None) -> MonitorOutcome:
         categorical=view.categorical,
         psi_warn=m.psi_warn,
         psi_alert=m.psi_alert,
+        min_reference_rows=m.min_reference_rows,
+        max_value_bins=m.max_value_bins,
+        min_bin_count=m.min_bin_count,
     )
     return conclude(
         m,
         source=source,
-        out_dir=cfg.paths.reports_dir / "monitoring",
+        out_dir=out_dir,
         drifts=drifts,
         checks=view.checks,
         score_feature=view.score,

@@ -41,7 +41,8 @@ def write_report(
 ) -> None:
     """Write the Markdown report next to its chart."""
     rows = "\n".join(
-        f"| {d.feature} | {d.kind} | {d.psi:.3f} | {d.p_value:.2g} | {d.status} |" for d in drifts
+        f"| {d.feature} | {d.kind} | {d.psi:.3f} | {d.p_value:.2g} | {d.status if d.judged else d.note} |"
+        for d in drifts
     )
     check_rows = "\n".join(
         f"| {c.check} | {c.value} | {c.limit} | {'ok' if c.ok else 'FAIL'} |" for c in checks
@@ -139,3 +140,23 @@ def conclude(
     return MonitorOutcome(
         True, f"ALERT for {source}: {'; '.join(reasons)} (alert sent to {where}; report {report})", report
     )
+
+
+def refuse(monitoring: MonitoringConfig, *, source: Path, out_dir: Path, problem: str) -> Path:
+    """Report and alert that a monitored batch could not be judged (unreadable or invalid).
+
+    No drift figure is written: the batch was refused, and the alert says why.
+    """
+    report = out_dir / f"{source.stem}.md"
+    write_text(
+        report,
+        f"# Monitoring report: REFUSED\n\nBatch: `{source}`\n\nThe batch could not be judged:\n\n"
+        f"```\n{problem}\n```\n\nFix the producer of the batch and run `make monitor` again; see "
+        "`docs/runbook.md`.\n",
+    )
+    write_json(out_dir / f"{source.stem}.json", {"alert": True, "refused": True, "reasons": [problem]})
+    send_alert(
+        monitoring.alert,
+        {"batch": str(source), "reasons": [f"batch refused: {problem}"], "report": str(report)},
+    )
+    return report

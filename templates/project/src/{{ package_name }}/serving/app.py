@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import signal
@@ -75,7 +76,8 @@ def create_app(cfg: Config) -> FastAPI:
         expected = secret("ADMIN_TOKEN")
         if not expected:
             raise HTTPException(403, "reload is disabled: set ADMIN_TOKEN in the environment")
-        if x_admin_token != expected:
+        # Constant time, so the response time does not reveal how much of a guess was right.
+        if x_admin_token is None or not hmac.compare_digest(x_admin_token.encode(), expected.encode()):
             raise HTTPException(403, "invalid admin token")
         before = holder.service.version if holder.service is not None else None
         try:

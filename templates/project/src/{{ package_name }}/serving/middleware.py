@@ -1,10 +1,19 @@
 """ASGI middleware: request ids, access logs, metrics, body-size and in-flight limits.
 
 Written as plain ASGI (not ``BaseHTTPMiddleware``) so the per-request cost stays in microseconds.
+
+A body over the limit is answered with 413 only after the rest of it has been read and thrown
+away. Many clients (``urllib``, ``requests``) send the whole body before they read the answer; a
+server that answers and closes with part of the body still unread makes the kernel reset the
+connection, and such a client reports "connection reset" or "broken pipe" instead of the 413.
+Reading is bounded by :data:`DRAIN_BYTES`, :data:`DRAIN_SECONDS` and by how many requests may
+drain at once (``max_in_flight``); past any bound, or when the client waits for
+``100 Continue`` (it has not sent the body), the 413 goes out at once with ``Connection: close``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -20,6 +29,13 @@ from .observability import Metrics
 logger = logging.getLogger(__name__.rsplit(".", 1)[0])
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _UNLIMITED = {"/health", "/ready", "/metrics"}
+# The most of a refused body read before answering. Mistakes (a whole batch file posted to the
+# API, a payload a few times too large) fall well within it, and reading 16 MiB costs ~25 ms on
+# loopback and ~1.3 s at 100 Mbit/s; a bigger body is more bandwidth than a refusal is worth.
+DRAIN_BYTES = 16 * 1024 * 1024
+# The longest a refused body is read for: enough for DRAIN_BYTES over a slow link.
+DRAIN_SECONDS = 10.0
+_CLOSE = (b"connection", b"close")
 
 
 async def _send_json(
@@ -44,14 +60,25 @@ class ServiceMiddleware:
     """Everything each request passes through before it reaches a route."""
 
     def __init__(
-        self, app: ASGIApp, *, metrics: Metrics, routes: set[str], max_body_bytes: int, max_in_flight: int
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        routes: set[str],
+        max_body_bytes: int,
+        max_in_flight: int,
+        drain_bytes: int = DRAIN_BYTES,
+        drain_seconds: float = DRAIN_SECONDS,
     ) -> None:
         self.app = app
         self.metrics = metrics
         self.routes = routes
         self.max_body_bytes = max_body_bytes
         self.max_in_flight = max_in_flight
+        self.drain_bytes = drain_bytes
+        self.drain_seconds = drain_seconds
         self.in_flight = 0
+        self.draining = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,8 +107,17 @@ class ServiceMiddleware:
                 if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
                     self.metrics.rejected.labels("body_too_large").inc()
                     status_box[0] = 413
+                    drained = (
+                        declared.isdigit()
+                        and int(declared) <= self.drain_bytes
+                        and b"100-continue" not in headers.get(b"expect", b"").lower()
+                        and await self._drain(receive, 0)
+                    )
                     await _send_json(
-                        send, 413, {"detail": f"request body over {self.max_body_bytes} bytes"}, [id_header]
+                        send,
+                        413,
+                        {"detail": f"request body over {self.max_body_bytes} bytes"},
+                        [id_header] if drained else [id_header, _CLOSE],
                     )
                     return
                 if self.in_flight >= self.max_in_flight:
@@ -118,6 +154,31 @@ class ServiceMiddleware:
                     )
                 )
 
+    async def _drain(self, receive: Receive, received: int) -> bool:
+        """Read and discard the rest of the body; True when all of it was read within the bounds.
+
+        ``received`` counts the bytes already read. A client that is too slow, a body past
+        ``drain_bytes`` or too many requests draining at once stop the reading early (False).
+        """
+        if self.draining >= self.max_in_flight:
+            return False
+        self.draining += 1
+        try:
+            async with asyncio.timeout(self.drain_seconds):
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        return False  # the client went away
+                    received += len(message.get("body", b""))
+                    if not message.get("more_body", False):
+                        return True
+                    if received > self.drain_bytes:
+                        return False
+        except TimeoutError:
+            return False
+        finally:
+            self.draining -= 1
+
     def _limited(self, receive: Receive) -> Receive:
         """Count body bytes as they arrive, so a chunked body without a length is limited too."""
         seen = 0
@@ -129,7 +190,12 @@ class ServiceMiddleware:
                 seen += len(message.get("body", b""))
                 if seen > self.max_body_bytes:
                     self.metrics.rejected.labels("body_too_large").inc()
-                    raise HTTPException(413, f"request body over {self.max_body_bytes} bytes")
+                    drained = not message.get("more_body", False) or await self._drain(receive, seen)
+                    raise HTTPException(
+                        413,
+                        f"request body over {self.max_body_bytes} bytes",
+                        headers=None if drained else {"connection": "close"},
+                    )
             return message
 
         return wrapped

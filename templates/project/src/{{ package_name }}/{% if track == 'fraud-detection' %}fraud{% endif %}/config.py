@@ -51,6 +51,17 @@ class EvaluationConfig(StrictModel):
     amount_bands: list[float] = Field(default_factory=lambda: [0.0, 50.0, 250.0, 1000.0])
 
 
+class LiveConfig(StrictModel):
+    """Limits on scored traffic beyond drift."""
+
+    max_alert_rate_ratio: float = Field(
+        3.0, gt=1, description="alert when the alert rate exceeds this x reference"
+    )
+    alert_rate_floor: float = Field(
+        0.001, ge=0, lt=1, description="a reference rate below this counts as this"
+    )
+
+
 class Config(BaseConfig):
     """Everything a fraud-detection run reads."""
 
@@ -58,3 +69,4 @@ class Config(BaseConfig):
     split: SplitConfig = SplitConfig()
     model: ModelConfig = ModelConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
+    live: LiveConfig = LiveConfig()

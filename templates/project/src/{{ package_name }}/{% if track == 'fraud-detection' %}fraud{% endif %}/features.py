@@ -36,6 +36,8 @@ NUMERIC = [
 ]
 CATEGORICAL = {"channel": CHANNELS, "category": CATEGORIES, "device_type": DEVICES}
 FEATURES = NUMERIC + list(CATEGORICAL)
+# What monitoring compares with the training reference (log_amount repeats amount).
+MONITORED_NUMERIC = [f for f in NUMERIC if f != "log_amount"]
 
 
 # The canonical form the API writes (``2024-05-01T12:30:00Z``); whole seconds, UTC.

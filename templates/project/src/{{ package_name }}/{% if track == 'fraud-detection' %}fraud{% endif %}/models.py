@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .config import ModelConfig
-from .features import NUMERIC, assemble, behaviour, to_matrix, to_seconds
+from .features import CATEGORICAL, MONITORED_NUMERIC, NUMERIC, assemble, behaviour, to_matrix, to_seconds
 from .schema import INPUT_COLUMNS
 
 
@@ -57,7 +57,7 @@ def make_candidate(cfg: ModelConfig, seed: int) -> Classifier:
         try:
             from lightgbm import LGBMClassifier
         except ImportError as exc:
-            raise ImportError("model.kind is 'lightgbm': pip install -e '.[lightgbm]'") from exc
+            raise ImportError("model.kind is 'lightgbm': make setup EXTRAS=dev,lightgbm") from exc
         return LGBMClassifier(
             n_estimators=cfg.max_iter,
             learning_rate=cfg.learning_rate,
@@ -150,3 +150,18 @@ class FraudScorer:
     def score(self, frame: Mapping[str, Any]) -> np.ndarray:
         """Fraud probability for each transaction in ``frame``."""
         return self.score_features(self.columns(frame))
+
+
+def monitored(
+    features: Mapping[str, Any], scores: np.ndarray, threshold: float
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per record, the monitored feature values and the model's output, as the prediction log keeps
+    them: at full precision, so monitoring compares exactly what the reference holds."""
+    numeric = {name: np.asarray(features[name], dtype=float) for name in MONITORED_NUMERIC}
+    categorical = {name: np.asarray(features[name], dtype=object) for name in CATEGORICAL}
+    rows = [
+        {**{k: float(v[i]) for k, v in numeric.items()}, **{k: str(v[i]) for k, v in categorical.items()}}
+        for i in range(len(scores))
+    ]
+    outputs = [{"score": float(s), "decision": "review" if s >= threshold else "approve"} for s in scores]
+    return rows, outputs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timezone
 from typing import Annotated, Any, Literal
@@ -13,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import PipelineError
 from ..io.artifacts import load_artifact
 from ..io.workspace import Workspace
+from ..monitoring.predlog import Recorder, recorder
 from ..serving.holder import current_service
 from .config import Config
-from .models import FraudScorer
+from .models import FraudScorer, monitored
 from .schema import Transaction
 
 TITLE = "Fraud scoring API"
@@ -30,6 +32,7 @@ class FraudService:
 
     scorer: FraudScorer
     version: str
+    recorder: Recorder | None
 
 
 class Prediction(BaseModel):
@@ -56,7 +59,8 @@ class BatchPrediction(BaseModel):
 def load_service(cfg: Config) -> FraudService:
     """Load the promoted model, verified against its manifest."""
     bundle, manifest = load_artifact(Workspace.of(cfg).model, kind="fraud-model")
-    return FraudService(bundle["scorer"], manifest["version"])
+    log = recorder(Workspace.of(cfg).prediction_log, cfg.prediction_log, Transaction)
+    return FraudService(bundle["scorer"], manifest["version"], log)
 
 
 ServiceDep = Annotated[FraudService, Depends(current_service)]
@@ -93,8 +97,20 @@ async def predict(
     limit = request.app.state.config.serving.max_batch
     if len(transactions) > limit:
         raise HTTPException(422, f"at most {limit} transactions per request (got {len(transactions)})")
+    started = time.perf_counter()
     scorer = service.scorer
-    scores = scorer.score(_columns(transactions))
+    features = scorer.columns(_columns(transactions))
+    scores = scorer.score_features(features)
+    if service.recorder is not None:
+        rows, outputs = monitored(features, scores, scorer.threshold)
+        service.recorder.record(
+            origin="api",
+            model_version=service.version,
+            latency_ms=(time.perf_counter() - started) * 1000 / len(transactions),
+            inputs=[t.model_dump(mode="json") for t in transactions],
+            features=rows,
+            outputs=outputs,
+        )
     metrics = request.app.state.metrics
     predictions = []
     for t, score in zip(transactions, scores, strict=True):

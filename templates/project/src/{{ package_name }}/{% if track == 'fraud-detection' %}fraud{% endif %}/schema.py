@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 Channel = Literal["pos", "online", "atm"]
 Category = Literal[
@@ -42,10 +42,19 @@ def _iso_8601(value: Any) -> Any:
     raise ValueError("must be an ISO-8601 timestamp such as 2024-05-01T12:30:00Z")
 
 
+def _utc_within_range(value: datetime) -> datetime:
+    """A time without a zone is UTC; times outside 1970-2200 are refused."""
+    value = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("must be between 1970-01-01 and 2200-01-01")
+    return value
+
+
 Timestamp = Annotated[
     datetime,
     BeforeValidator(_iso_8601),
-    Field(ge=EARLIEST, lt=LATEST, description="ISO-8601; UTC when no zone is given"),
+    AfterValidator(_utc_within_range),
+    Field(description="ISO-8601; UTC when no zone is given"),
 ]
 
 
@@ -55,7 +64,7 @@ class Transaction(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
     transaction_id: Identifier
-    customer_id: Identifier
+    customer_id: Identifier = Field(json_schema_extra={"personal": True})
     merchant_id: Identifier
     timestamp: Timestamp
     amount: Amount

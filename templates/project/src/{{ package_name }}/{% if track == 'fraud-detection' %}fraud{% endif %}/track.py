@@ -7,6 +7,7 @@ alert threshold chosen on the validation period. Evaluation: net savings on the 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +19,14 @@ from ..core.results import Evaluation, Metric, ModelInfo, Plot, SystemResult
 from ..core.track import Bundle, DataOutcome, MonitorView, Scored, TrainOutcome
 from ..io.tables import read_csv, validated
 from ..io.workspace import Workspace
+from ..monitoring.predlog import recorder
 from . import data, evaluation, routes
 from .config import Config
-from .features import CATEGORICAL, FEATURES, build_features, to_matrix, to_seconds
+from .features import CATEGORICAL, MONITORED_NUMERIC, build_features, to_matrix, to_seconds
 from .metrics import best_threshold, pr_auc
-from .models import FraudScorer, RulesBaseline, make_candidate, make_logistic_baseline
+from .models import FraudScorer, RulesBaseline, make_candidate, make_logistic_baseline, monitored
 from .routes import FraudService
 from .schema import LABEL, Transaction
-
-DRIFT_FEATURES = [f for f in FEATURES if f != "log_amount"]
 
 
 class FraudTrack:
@@ -171,10 +171,13 @@ class FraudTrack:
         )
 
     def predict(self, cfg: Config, model: Bundle, version: str, source: Path) -> Scored:
-        """Score a file of transactions; the same validation and scorer as the API."""
+        """Score a file of transactions; the same validation and scorer as the API, logged alike."""
         scorer: FraudScorer = model["scorer"]
         frame = self._batch(cfg, source)
-        scores = scorer.score(frame)
+        started = time.perf_counter()
+        features = scorer.columns(frame)
+        scores = scorer.score_features(features)
+        elapsed_ms = (time.perf_counter() - started) * 1000
         out = pd.DataFrame(
             {
                 "transaction_id": frame["transaction_id"],
@@ -183,23 +186,40 @@ class FraudTrack:
                 "model_version": version,
             }
         )
+        log = recorder(Workspace.of(cfg).prediction_log, cfg.prediction_log, Transaction)
+        if log is not None and len(frame):
+            rows, outputs = monitored(features, scores, scorer.threshold)
+            log.record(
+                origin="batch",
+                model_version=version,
+                latency_ms=elapsed_ms / len(frame),
+                inputs=frame.to_dict(orient="records"),
+                features=rows,
+                outputs=outputs,
+            )
         return Scored(out, int((out["decision"] == "review").sum()), "flagged for review")
 
-    def monitor(self, cfg: Config, model: Bundle, source: Path) -> MonitorView:
-        """Feature and score drift of a batch, its missing values and its alert rate."""
-        m = cfg.monitoring
+    def monitor(self, cfg: Config, model: Bundle, source: Path, logged: pd.DataFrame | None) -> MonitorView:
+        """Feature and score drift of a batch (or of logged traffic), missing values, alert rate."""
+        m, live = cfg.monitoring, cfg.live
         scorer: FraudScorer = model["scorer"]
         reference: pd.DataFrame = model["reference"]
-        raw = read_csv(source, "batch", dtype=data.IDS)
-        missing_rate = float(raw.isna().mean().max()) if len(raw) else 0.0
-        features = scorer.features(self._batch(cfg, source))
-        features["score"] = scorer.score_features(features)
+        columns = [*MONITORED_NUMERIC, *CATEGORICAL]
+        if logged is None:
+            raw = read_csv(source, "batch", dtype=data.IDS)
+            missing_rate = float(raw.isna().mean().max()) if len(raw) else 0.0
+            current = scorer.features(self._batch(cfg, source))
+            current["score"] = scorer.score_features(current)
+        else:
+            current = logged
+            missing_rate = float(logged[[*columns, "score"]].isna().mean().max())
         ref_alert_rate = float((reference["score"] >= scorer.threshold).mean())
-        alert_rate = float((features["score"] >= scorer.threshold).mean())
+        alert_rate = float((current["score"] >= scorer.threshold).mean())
+        limit = max(live.max_alert_rate_ratio * ref_alert_rate, live.alert_rate_floor)
         return MonitorView(
             reference=reference,
-            current=features,
-            numeric=[f for f in DRIFT_FEATURES if f not in CATEGORICAL],
+            current=current,
+            numeric=list(MONITORED_NUMERIC),
             categorical=list(CATEGORICAL),
             score="score",
             score_label="fraud score",
@@ -213,10 +233,11 @@ class FraudTrack:
                 Check(
                     "alert rate vs. reference",
                     f"{alert_rate:.2%}",
-                    f"<= 3x {ref_alert_rate:.2%}",
-                    alert_rate <= max(3 * ref_alert_rate, 0.001),
+                    f"<= {limit:.2%} ({live.max_alert_rate_ratio:g}x reference {ref_alert_rate:.2%})",
+                    alert_rate <= limit,
                 ),
             ],
+            extra={"records": len(current)},
         )
 
     def load_service(self, cfg: Config) -> FraudService:

@@ -95,7 +95,6 @@ class EvaluationConfig(StrictModel):
 class QueryMonitoringConfig(StrictModel):
     """Limits on live question traffic beyond score drift."""
 
-    log_queries: bool = True
     max_refusal_rate_change: float = Field(0.15, gt=0, le=1, description="absolute change vs. reference")
     max_p95_latency_ms: float = Field(50.0, gt=0)
     max_cost_per_1k_usd: float = Field(1.0, ge=0)

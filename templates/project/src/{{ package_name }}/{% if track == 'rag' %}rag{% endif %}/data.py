@@ -32,11 +32,6 @@ def store_path(cfg: Config) -> Path:
     return cfg.paths.data_dir / "processed"
 
 
-def querylog_path(cfg: Config) -> Path:
-    """The log of questions answered by the API and batch answering."""
-    return cfg.paths.data_dir / "logs" / "queries.jsonl"
-
-
 def _chunk_settings(cfg: Config) -> dict[str, Any]:
     return {"chunk_size": cfg.corpus.chunk_size, "chunk_overlap": cfg.corpus.chunk_overlap}
 

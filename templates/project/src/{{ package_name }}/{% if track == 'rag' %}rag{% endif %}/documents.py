@@ -73,7 +73,7 @@ def _pdf_text(path: Path) -> str:
         pypdf = importlib.import_module("pypdf")
     except ImportError as exc:
         raise PipelineError(
-            f"{path}: reading PDF files needs the 'pdf' extra: pip install -e '.[pdf]' "
+            f"{path}: reading PDF files needs the 'pdf' extra: make setup EXTRAS=dev,pdf "
             "(or remove .pdf from corpus.extensions)"
         ) from exc
     try:

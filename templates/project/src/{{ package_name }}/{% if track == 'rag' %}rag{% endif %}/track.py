@@ -17,12 +17,13 @@ import pandas as pd
 from ..core.drift import Check
 from ..core.results import Evaluation
 from ..core.track import Bundle, DataOutcome, MonitorView, Scored, TrainOutcome
-from ..errors import PipelineError
+from ..io.workspace import Workspace
+from ..monitoring.predlog import recorder
 from . import data, golden, routes
 from .answering import Answer, Assistant, ExtractiveProvider
 from .config import Config
 from .corpus import DocumentRecord, all_chunks
-from .querylog import QueryLog, read_log, record
+from .querylog import features, log_answers, output
 from .retrieval import SearchIndex, make_retriever
 from .routes import RagService
 from .schema import Question
@@ -104,17 +105,18 @@ class RagTrack:
         """The champion's share answered correctly on the same golden set."""
         return golden.champion_score(cfg, champion)
 
-    def _answer_all(self, cfg: Config, index: SearchIndex, frame: pd.DataFrame) -> list[Answer]:
+    def _top_ks(self, cfg: Config, frame: pd.DataFrame) -> list[int]:
+        raw = frame["top_k"].tolist() if "top_k" in frame.columns else [None] * len(frame)
+        return [int(k) if k not in (None, "") and not pd.isna(k) else cfg.retrieval.top_k for k in raw]
+
+    def _answer(self, cfg: Config, index: SearchIndex, frame: pd.DataFrame) -> tuple[list[Answer], list[int]]:
+        top_ks = self._top_ks(cfg, frame)
         ask = golden.assistant(cfg, index)
-        top_ks = frame["top_k"].tolist() if "top_k" in frame.columns else [None] * len(frame)
-        return [
-            ask.ask(str(q), int(k) if k not in (None, "") and not pd.isna(k) else cfg.retrieval.top_k)
-            for q, k in zip(frame["question"], top_ks, strict=True)
-        ]
+        return [ask.ask(str(q), k) for q, k in zip(frame["question"], top_ks, strict=True)], top_ks
 
     def predict(self, cfg: Config, model: Bundle, version: str, source: Path) -> Scored:
         """Answer a CSV of questions (``question`` column, optional ``top_k``); log them."""
-        answers = self._answer_all(cfg, model["index"], data.read_questions(cfg, source))
+        answers, top_ks = self._answer(cfg, model["index"], data.read_questions(cfg, source))
         out = pd.DataFrame(
             {
                 "question": [a.question for a in answers],
@@ -126,32 +128,26 @@ class RagTrack:
                 "model_version": version,
             }
         )
-        if cfg.queries.log_queries:
-            QueryLog(data.querylog_path(cfg)).append(
-                [record(a, origin="batch", model_version=version) for a in answers]
-            )
+        log = recorder(Workspace.of(cfg).prediction_log, cfg.prediction_log, Question)
+        if log is not None:
+            log_answers(log, answers, top_ks, origin="batch", model_version=version)
         return Scored(out, int(out["refused"].sum()), "refused")
 
-    def _current(self, cfg: Config, index: SearchIndex, source: Path) -> tuple[pd.DataFrame, float]:
-        """Per-question scores for a CSV batch (answered now) or a query log (as recorded)."""
-        if source.suffix == ".jsonl":
-            if not source.is_file():
-                raise PipelineError(f"query log not found at {source}")
-            entries = read_log(source)
-            if not entries:
-                raise PipelineError(f"{source} has no entries")
-            frame = pd.DataFrame(entries)
-            frame["question_words"] = frame["question"].astype(str).str.split().str.len().astype(float)
-            return frame[["top_score", "question_words", "refused", "latency_ms", "cost_usd"]], 0.0
-        raw = data.read_questions_csv(source)
-        missing = float((raw["question"].astype(str).str.strip() == "").mean()) if "question" in raw else 1.0
-        return _profile(self._answer_all(cfg, index, data.read_questions(cfg, source))), missing
-
-    def monitor(self, cfg: Config, model: Bundle, source: Path) -> MonitorView:
-        """Score and question-length drift, refusals, latency and cost of a batch or the query log."""
+    def monitor(self, cfg: Config, model: Bundle, source: Path, logged: pd.DataFrame | None) -> MonitorView:
+        """Score and question-length drift, refusals, latency and cost of a batch or logged traffic."""
         m, q = cfg.monitoring, cfg.queries
         reference: pd.DataFrame = model["reference"]
-        current, missing = self._current(cfg, model["index"], source)
+        if logged is None:
+            raw = data.read_questions_csv(source)
+            missing = (
+                float((raw["question"].astype(str).str.strip() == "").mean()) if "question" in raw else 1.0
+            )
+            answers, _ = self._answer(cfg, model["index"], data.read_questions(cfg, source))
+            current = pd.DataFrame(
+                [{**features(a), **output(a), "latency_ms": a.latency_ms} for a in answers]
+            )
+        else:
+            current, missing = logged, 0.0
         ref_refusal = float(reference["refused"].mean())
         refusal = float(current["refused"].astype(bool).mean())
         p95 = float(np.percentile(current["latency_ms"].to_numpy(dtype=float), 95))
@@ -206,7 +202,6 @@ class RagTrack:
             "corpus.path": str(project_root / "corpus" / "documents"),
             "evaluation.golden": str(project_root / "corpus" / "golden.jsonl"),
             "data.batch_questions": 200,
-            "queries.log_queries": False,
         }
 
 
