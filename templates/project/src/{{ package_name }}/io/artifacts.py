@@ -243,17 +243,3 @@ def load_artifact(directory: Path, *, kind: str) -> tuple[Any, dict[str, Any]]:
             "refusing to load it. Retrain with `make train`."
         )
     return pickle.loads(payload), manifest  # noqa: S301 - its sha256 matches the (signed) manifest
-
-
-def promote(candidate: Path, target: Path) -> None:
-    """Copy a verified candidate artifact over the served one, replacing it as a whole."""
-    read_manifest(candidate)
-    staging = target.with_name(f".{target.name}.promoting")
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(candidate, staging)
-    backup = target.with_name(f".{target.name}.old")
-    shutil.rmtree(backup, ignore_errors=True)
-    if target.exists():
-        os.replace(target, backup)
-    os.replace(staging, target)
-    shutil.rmtree(backup, ignore_errors=True)

@@ -8,7 +8,9 @@ Layout under ``artifacts/models/``::
 
 Promotion copies the verified candidate into its version folder (once) and then replaces the
 pointer in one atomic rename, so a reader sees the old champion or the new one, never a mix.
-Nothing is ever deleted. ``history`` lists earlier champions, newest first, for rollback.
+No version is ever deleted: a model file promoted again with another manifest (signed now, or
+with a new key) replaces only its own folder. ``history`` lists earlier champions, newest first,
+for rollback.
 """
 
 from __future__ import annotations
