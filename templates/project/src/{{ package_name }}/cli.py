@@ -1,7 +1,8 @@
 """Command line: one verb per pipeline step, each a thin call into a job.
 
 The same verbs back the Makefile, CI and the docs:
-``data train evaluate serve predict monitor models rollback report loadtest``.
+``data train evaluate serve predict monitor models rollback report loadtest``, plus the verbs the
+track adds (``plugin.TRACK.commands``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from . import __version__
 from .config import load_config
 from .errors import ProjectError
 from .jobs import pipeline, report
+from .plugin import TRACK
 
 _PROG = __name__.split(".")[0]
 EXIT_ALERT = 3
@@ -49,7 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     load = sub.add_parser("loadtest", help="bounded load test on 127.0.0.1; writes reports/perf.json")
     load.add_argument("--url", default=None, help="a running service (default: start one in-process)")
     load.add_argument("--requests", type=int, default=None, help="override the configured count")
+    for command in TRACK.commands:
+        verb = sub.add_parser(command.name, help=command.help)
+        for option in command.options:
+            verb.add_argument(option.flag, type=option.kind, default=option.default, help=option.help)
     return parser
+
+
+def _option_names(command: str) -> list[str]:
+    found = next(c for c in TRACK.commands if c.name == command)
+    return [o.flag.lstrip("-").replace("-", "_") for o in found.options]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             # A run cut short by its time budget did not show the service can take the load.
             return 1 if result["errors"] or result["requests"] < result["planned_requests"] else 0
+        else:
+            command = next(c for c in TRACK.commands if c.name == args.command)
+            options = {name: getattr(args, name) for name in _option_names(args.command)}
+            done = command.run(cfg, options)
+            print(done.summary)
+            return EXIT_ALERT if done.alert else 0
     except ProjectError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -10,9 +10,10 @@ and the cards are written once, here in the base.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import pandas as pd
 from fastapi import APIRouter
@@ -23,6 +24,7 @@ from .drift import Check
 from .results import DataProfile, Evaluation
 
 ConfigT_contra = TypeVar("ConfigT_contra", bound=BaseConfig, contravariant=True)
+ConfigT = TypeVar("ConfigT", bound=BaseConfig)
 
 # What a track pickles into an artifact: named parts, one of them the monitoring reference.
 Bundle = dict[str, Any]
@@ -76,6 +78,38 @@ class MonitorView:
     score_label: str
     checks: list[Check]
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One command-line option of a track command (``--flag VALUE``; ``kind`` parses VALUE)."""
+
+    flag: str
+    help: str
+    kind: Callable[[str], Any] = str
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """What a track command prints, and whether it raised an alert (exit code 3)."""
+
+    summary: str
+    alert: bool = False
+
+
+@dataclass(frozen=True)
+class Command(Generic[ConfigT]):
+    """A verb a track adds to the shared ones: ``python -m <package> NAME`` and ``make NAME``.
+
+    ``run`` receives the configuration and the parsed options by their flag names
+    (``--since-days`` -> ``since_days``).
+    """
+
+    name: str
+    help: str
+    run: Callable[[ConfigT, dict[str, Any]], CommandOutcome]
+    options: tuple[Option, ...] = ()
 
 
 class Service(Protocol):
@@ -138,6 +172,11 @@ class Track(Protocol[ConfigT_contra]):
     @property
     def load_path(self) -> str:
         """The route the load test and the API contract tests call."""
+        ...
+
+    @property
+    def commands(self) -> Sequence[Command[Any]]:
+        """The track's own verbs, besides the shared lifecycle (may be empty)."""
         ...
 
     def make_data(self, cfg: ConfigT_contra, rows: int | None) -> DataOutcome:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..core.drift import Check
 from ..core.results import Evaluation, Metric, ModelInfo, Plot, SystemResult
-from ..core.track import Bundle, DataOutcome, MonitorView, Scored, TrainOutcome
+from ..core.track import Bundle, Command, DataOutcome, MonitorView, Scored, TrainOutcome
 from ..io.tables import read_csv, validated
 from ..io.workspace import Workspace
 from ..monitoring.predlog import recorder
@@ -42,6 +42,7 @@ class FraudTrack:
     description = routes.DESCRIPTION
     router = routes.router
     load_path = routes.LOAD_PATH
+    commands: tuple[Command[Config], ...] = ()
 
     def make_data(self, cfg: Config, rows: int | None) -> DataOutcome:
         """Generate the training data and two monitoring batches (clean and shifted), validated."""

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..core.drift import Check
 from ..core.results import Evaluation
-from ..core.track import Bundle, DataOutcome, MonitorView, Scored, TrainOutcome
+from ..core.track import Bundle, Command, DataOutcome, MonitorView, Scored, TrainOutcome
 from ..io.workspace import Workspace
 from ..monitoring.predlog import recorder
 from . import data, golden, routes
@@ -61,6 +61,7 @@ class RagTrack:
     description = routes.DESCRIPTION
     router = routes.router
     load_path = routes.LOAD_PATH
+    commands: tuple[Command[Config], ...] = ()
 
     def make_data(self, cfg: Config, rows: int | None) -> DataOutcome:
         """Ingest the corpus incrementally, check the golden set, write the monitoring batches."""
