@@ -20,6 +20,7 @@ import click
 
 from mlscaffold import __version__
 from mlscaffold._audit import audit_repository, format_report
+from mlscaffold._audit.report import FORMATS, format_markdown, format_sarif
 from mlscaffold._locks.commands import locks
 from mlscaffold._new import create_project
 from mlscaffold._releases.listing import format_releases, list_releases
@@ -230,8 +231,14 @@ def tracks(as_json: bool) -> None:
 @main.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path))
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print JSON (score, passed, total, checks) for CI."
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="table (default) for people; json for CI; markdown for a pull-request comment; sarif "
+    "(2.1.0) for code scanning, showing each failed check at its file and line.",
 )
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option(
     "--fail-under",
     type=click.FloatRange(0, 100),
@@ -239,15 +246,27 @@ def tracks(as_json: bool) -> None:
     metavar="SCORE",
     help="Exit with status 1 when the score is below SCORE (0-100). Default: 0, never.",
 )
-def audit(path: Path, as_json: bool, fail_under: float) -> None:
+def audit(path: Path, output_format: str | None, as_json: bool, fail_under: float) -> None:
     """Score the repository in PATH (default: here) against the production checklist.
 
-    Works on any repository, generated or not. Files are only read, never imported or run. Each
-    check shows where its evidence was found, or what to add; the score is the weighted share of
-    passed checks.
+    Works on any repository, generated or not, whatever its task runner (make, just, mise, nox,
+    tox, poe, hatch, pdm, invoke, Task). Files are only read, never imported or run; huge,
+    binary, unreadable and out-of-tree files are skipped and counted. Each check shows where its
+    evidence was found, or what to add; the score is the weighted share of passed checks. The
+    ML Test Score (Breck et al., 2017) is reported beside it, over the rubric items files show.
     """
+    if as_json and output_format not in (None, "json"):
+        raise click.UsageError("--json is --format json; pass one of them")
+    chosen = "json" if as_json else output_format or "table"
     report = audit_repository(path)
-    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else format_report(report))
+    if chosen == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    elif chosen == "sarif":
+        click.echo(json.dumps(format_sarif(report), indent=2))
+    elif chosen == "markdown":
+        click.echo(format_markdown(report), nl=False)
+    else:
+        click.echo(format_report(report))
     if report.score < fail_under:
         click.echo(f"score {report.score:g} is below --fail-under {fail_under:g}", err=True)
         raise click.exceptions.Exit(1)

@@ -130,7 +130,9 @@ SUBSET_FILES = {
     ".dockerignore": ".git\n.env\n",
     ".gitignore": ".venv/\n.env\n",
     ".env.example": "API_KEY=\n",
-    ".pre-commit-config.yaml": "repos:\n  - repo: local\n    hooks: []\n",
+    ".pre-commit-config.yaml": (
+        "repos:\n  - repo: local\n    hooks:\n      - id: whitespace\n        entry: true\n"
+    ),
 }
 SUBSET_PASSES = {
     "tests-present",
@@ -176,10 +178,10 @@ def test_notebook_only_repository_scores_low_with_specific_failures(tmp_path: Pa
     assert report.score < 10
     checks = by_id(report)
     assert checks["tests-present"].evidence == (
-        "no test function or assert found in tests/test_*.py"
+        "no test function or assert found in test_*.py files"
     )
-    assert checks["make-verbs"].evidence == "no Makefile found"
-    assert checks["dockerfile"].evidence == "no Dockerfile found"
+    assert checks["task-vocabulary"].evidence.startswith("no task runner found")
+    assert checks["dockerfile"].evidence == "no Dockerfile or Containerfile found"
     assert "no ```mermaid diagram found in README.md" in checks["readme-architecture"].evidence
     assert "README.md has no Markdown table" in checks["readme-results"].evidence
 
@@ -303,7 +305,7 @@ def test_placeholder_credentials_are_not_secrets(tmp_path: Path) -> None:
         (
             {".github/workflows/ci.yml": WORKFLOW.replace("    timeout-minutes: 10\n", "")},
             "ci-timeouts",
-            ".github/workflows/ci.yml: job 'test' has no timeout-minutes",
+            ".github/workflows/ci.yml:6: job 'test' has no timeout-minutes",
         ),
         (
             {"Dockerfile": "FROM python:3.11 AS build\nFROM python:3.11-slim\nUSER root\n"},
@@ -312,8 +314,8 @@ def test_placeholder_credentials_are_not_secrets(tmp_path: Path) -> None:
         ),
         (
             {"Makefile": "test:\n\tpytest\nlint:\n\truff check .\n"},
-            "make-verbs",
-            "Makefile lacks the targets: setup, data, train, evaluate, serve",
+            "task-vocabulary",
+            "Makefile:1: make tasks, but its tasks lack: setup, ml",
         ),
     ],
 )
@@ -418,6 +420,7 @@ def test_cli_json(tmp_path: Path) -> None:
     assert data["total"] == len(data["checks"])
     first = data["checks"][0]
     assert set(first) == {"id", "title", "category", "passed", "evidence", "fix", "weight"}
+    assert set(data) >= {"ml_test_score", "skipped"}
     assert {c["id"] for c in data["checks"] if c["passed"]} == SUBSET_PASSES
 
 

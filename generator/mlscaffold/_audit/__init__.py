@@ -14,8 +14,11 @@ The package's modules:
 - :mod:`.repository` lists and reads the audited files; :mod:`.selectors` names sets of them;
   :mod:`.probes` builds the functions that look for evidence; :mod:`.spec` pairs a probe with
   its id, title, weight and fix.
-- :mod:`.results` holds the results and the score; :mod:`.report` prints them as a table or
-  JSON-ready data; :mod:`.run` runs the registry against a folder.
+- :mod:`.tasks` resolves what CI, hooks and people run through every task runner;
+  :mod:`.tools` names the tools the checks recognise.
+- :mod:`.rubric` judges the ML Test Score (Breck et al., 2017) from the checks.
+- :mod:`.results` holds the results and the score; :mod:`.report` prints them as a table,
+  Markdown, SARIF or JSON-ready data; :mod:`.run` runs the registry against a folder.
 
 Adding a check is writing it (and its probe, when :func:`~mlscaffold._audit.probes.find` and
 :func:`~mlscaffold._audit.probes.exists` do not suffice) in its category's module, and adding
@@ -23,7 +26,8 @@ one line to the registry.
 
 In a git repository the files audited are those git tracks or would add (``git ls-files`` with
 untracked, not ignored files); elsewhere every file is walked, skipping version-control folders,
-virtual environments and caches. Binary files and files over 1 MB are never read.
+virtual environments and caches. Binary files, files over 2 MB, unreadable files, links leaving
+the tree or looping, and paths too deep are never read; the report counts them.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 from mlscaffold._audit.probes import Result
 from mlscaffold._audit.repository import Repo, hit_at
@@ -33,6 +34,12 @@ def artifact_manifest(repo: Repo) -> Result:
         found = _IN_CODE.search(text) or re.search(r"sha256", text)
         if found:
             return True, f"{hit_at(path, text, found.start())} (next to model save/load code)"
+    for path in repo.files:
+        if path.endswith(".dvc") or PurePosixPath(path).name == "dvc.lock":
+            text = repo.text(path) or ""
+            found = re.search(r"^[ \t-]*(?:md5|sha256|etag)\s*:", text, re.MULTILINE)
+            if found:
+                return True, f"{hit_at(path, text, found.start())} (DVC verifies on checkout)"
     return False, "no source file that saves or loads a model also computes a sha256"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 from mlscaffold._audit.probes import Result, exists
 from mlscaffold._audit.repository import Repo, hit_at
@@ -10,7 +11,7 @@ from mlscaffold._audit.spec import CheckSpec
 
 
 def dockerfile(repo: Repo) -> Result:
-    """The Dockerfile has several stages, ends as a non-root user and declares a HEALTHCHECK.
+    """A Dockerfile (or Containerfile) has stages, ends as a non-root user, has a HEALTHCHECK.
 
     Args:
         repo: The audited repository.
@@ -18,10 +19,29 @@ def dockerfile(repo: Repo) -> Result:
     Returns:
         Pass with the USER and HEALTHCHECK lines and the stage count, or every problem found.
     """
-    path = next((p for p in ("Dockerfile", "docker/Dockerfile") if repo.exists(p)), None)
-    text = repo.text(path) if path else None
-    if path is None or text is None:
-        return False, "no Dockerfile found"
+    candidates = container_files(repo)
+    if not candidates:
+        return False, "no Dockerfile or Containerfile found"
+    results = [_judge(path, repo.text(path) or "") for path in candidates]
+    return next((r for r in results if r[0]), results[0])
+
+
+def container_files(repo: Repo) -> list[str]:
+    """Dockerfiles and Containerfiles, at most three folders down, the root's first."""
+    found = [
+        path
+        for path in repo.files
+        if path.count("/") <= 3
+        and (
+            PurePosixPath(path).name in {"Dockerfile", "Containerfile"}
+            or PurePosixPath(path).name.startswith(("Dockerfile.", "Containerfile."))
+            or path.endswith(".Dockerfile")
+        )
+    ]
+    return sorted(found, key=lambda p: (p.count("/"), p))
+
+
+def _judge(path: str, text: str) -> Result:
     stages = list(re.finditer(r"^\s*FROM\s", text, re.MULTILINE | re.IGNORECASE))
     users = list(re.finditer(r"^\s*USER\s+(\S+)", text, re.MULTILINE | re.IGNORECASE))
     health = re.search(r"^\s*HEALTHCHECK\s+(?!NONE\b)", text, re.MULTILINE | re.IGNORECASE)
@@ -58,6 +78,6 @@ DOCKERIGNORE = CheckSpec(
     category="docker",
     weight=1,
     fix="Add .dockerignore listing .git, .venv, .env, data/ and reports/.",
-    probe=exists(".dockerignore", ".dockerignore"),
+    probe=exists(".dockerignore", ".dockerignore", ".containerignore", under="*/.dockerignore"),
 )
 """The build context leaves out history, environments, secrets and data."""

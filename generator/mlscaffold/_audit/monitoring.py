@@ -47,6 +47,11 @@ DRIFT_MONITORING = CheckSpec(
                 re.MULTILINE | re.IGNORECASE,
             ),
             find("drift detection", SOURCE, r"def \w*drift\w*\("),
+            find(
+                "drift library (evidently, nannyml, alibi-detect, whylogs)",
+                SOURCE,
+                r"^[ \t]*(?:from|import)[ \t]+(?:evidently|nannyml|alibi_detect|whylogs)\b",
+            ),
         ),
         drift_alert_tested,
     ),

@@ -15,6 +15,7 @@ from typing import TypeAlias
 
 from mlscaffold._audit.repository import Repo
 from mlscaffold._audit.selectors import Selector
+from mlscaffold._audit.tasks import ci_steps, first_step, summary
 
 Result: TypeAlias = tuple[bool, str]
 """Whether a check passed, and its evidence."""
@@ -110,5 +111,25 @@ def any_of(*probes: Probe) -> Probe:
                 return True, evidence
             misses.append(evidence)
         return False, "; ".join(misses)
+
+    return probe
+
+
+def ci_runs(what: str, pattern: re.Pattern[str]) -> Probe:
+    """Passes when CI runs PATTERN, directly or through a task or hook; evidence is the chain.
+
+    Args:
+        what: What the pattern stands for, named in the evidence when CI does not run it.
+        pattern: A tool pattern of :mod:`~mlscaffold._audit.tools`.
+
+    Returns:
+        The probe.
+    """
+
+    def probe(repo: Repo) -> Result:
+        step = first_step(ci_steps(repo), pattern)
+        if step is not None:
+            return True, str(step)
+        return False, f"CI runs no {what}, directly or through a task ({summary(repo)})"
 
     return probe

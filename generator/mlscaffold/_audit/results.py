@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mlscaffold._audit.report import check_to_dict, report_to_dict
+
+if TYPE_CHECKING:
+    from mlscaffold._audit.rubric import RubricScore
 
 Category = Literal[
     "testing",
@@ -60,10 +63,14 @@ class AuditReport:
     Attributes:
         path: The audited folder.
         checks: The results, in checklist order.
+        rubric: The ML Test Score items judged from the checks, when computed.
+        skipped: Each file not read, with its reason.
     """
 
     path: Path
     checks: tuple[Check, ...]
+    rubric: RubricScore | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> int:
@@ -81,12 +88,23 @@ class AuditReport:
         return tuple(check for check in self.checks if not check.passed)
 
     @property
+    def skipped_summary(self) -> str:
+        """``N files (reason: count, ...)``, or an empty string when nothing was skipped."""
+        if not self.skipped:
+            return ""
+        counts: dict[str, int] = {}
+        for reason in self.skipped.values():
+            counts[reason] = counts.get(reason, 0) + 1
+        parts = ", ".join(f"{reason}: {n}" for reason, n in sorted(counts.items()))
+        return f"{len(self.skipped)} files ({parts})"
+
+    @property
     def score(self) -> float:
         """Weighted share of passed checks, 0-100, rounded down to one decimal."""
         return weighted_score(self.checks)
 
     def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data: score, passed, total and the checks."""
+        """The report as JSON-ready data: score, passed, total, checks, ML Test Score, skipped."""
         return report_to_dict(self)
 
 

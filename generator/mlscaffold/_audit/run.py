@@ -7,6 +7,7 @@ from pathlib import Path
 from mlscaffold._audit.registry import CHECKS
 from mlscaffold._audit.repository import Repo
 from mlscaffold._audit.results import AuditReport
+from mlscaffold._audit.rubric import score_rubric
 from mlscaffold.errors import AuditError
 
 
@@ -29,4 +30,6 @@ def audit_repository(path: Path) -> AuditReport:
     if not path.is_dir():
         raise AuditError(f"{path} is not a folder; pass the root folder of the repository to audit")
     repo = Repo.open(path.resolve())
-    return AuditReport(path=path.resolve(), checks=tuple(spec.run(repo) for spec in CHECKS))
+    checks = tuple(spec.run(repo) for spec in CHECKS)
+    rubric = score_rubric(repo, {c.id: c.evidence for c in checks if c.passed})
+    return AuditReport(path.resolve(), checks, rubric, dict(sorted(repo.skipped.items())))

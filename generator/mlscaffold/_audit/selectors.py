@@ -87,19 +87,30 @@ def files(*names: str) -> Selector:
 
 
 WORKFLOWS = Selector(
-    "GitHub Actions workflows", (".github/workflows/*.yml", ".github/workflows/*.yaml")
+    "GitHub Actions workflows",
+    (".github/workflows/*.yml", ".github/workflows/*.yaml"),
+    lambda p: p.count("/") == 2,
 )
 """GitHub Actions workflow files."""
+
+CI_FILES = Selector(
+    "CI files (GitHub Actions, GitLab CI)",
+    (".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", ".gitlab/*.yml"),
+)
+"""Every CI definition file."""
+
+NOTEBOOKS = Selector("notebooks", ("*.ipynb",))
+"""Jupyter notebooks."""
 
 SOURCE = Selector("Python source outside tests", ("*.py",), lambda p: not is_test_file(p))
 """Python files that are not test code."""
 
 TESTS = Selector(
-    "tests/test_*.py",
-    ("tests/*.py", "test/*.py"),
+    "test_*.py files",
+    ("*.py",),
     lambda p: PurePosixPath(p).name.startswith("test_") or p.endswith("_test.py"),
 )
-"""Test modules under a tests folder."""
+"""Test modules, wherever they are (``tests/``, ``backend/app/tests/``, next to the code)."""
 
 TOOL_CONFIGS = Selector(
     "pyproject.toml, setup.cfg, tox.ini",
@@ -111,6 +122,26 @@ README = Selector("README.md", ("README.md", "readme.md", "Readme.md", "README.m
 """The repository's README."""
 
 MAKEFILE = Selector("Makefile", ("Makefile", "makefile", "GNUmakefile"))
+
+TASK_FILES = Selector(
+    "task files (Makefile, justfile, mise.toml, noxfile.py, tox.ini, pyproject.toml...)",
+    (
+        "Makefile",
+        "*/Makefile",
+        "justfile",
+        "Justfile",
+        "*mise.toml",
+        "noxfile.py",
+        "tox.ini",
+        "tox.toml",
+        "pyproject.toml",
+        "*/pyproject.toml",
+        "tasks.py",
+        "Taskfile.y*ml",
+        "package.json",
+    ),
+)
+"""The files task runners read their tasks from."""
 """The repository's Makefile."""
 
 CONFIG_FILES = Selector(

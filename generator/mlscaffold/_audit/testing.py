@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mlscaffold._audit.probes import find
-from mlscaffold._audit.selectors import MAKEFILE, TESTS, TOOL_CONFIGS, WORKFLOWS, files, union
+from mlscaffold._audit.selectors import CI_FILES, TASK_FILES, TESTS, TOOL_CONFIGS, files, union
 from mlscaffold._audit.spec import CheckSpec
 
 TESTS_PRESENT = CheckSpec(
@@ -28,15 +28,15 @@ COVERAGE_FLOOR = CheckSpec(
     fix="Make pytest fail below a coverage floor: `--cov-fail-under=80` in "
     "[tool.pytest.ini_options] addopts, or `fail_under = 80` in [tool.coverage.report].",
     probe=find(
-        "--cov-fail-under or fail_under",
+        "--cov-fail-under or fail_under above 0",
         union(
-            "pyproject.toml, setup.cfg, tox.ini, .coveragerc, pytest.ini, Makefile, workflows",
+            "tool configs, .coveragerc, pytest.ini, task files, CI files",
             TOOL_CONFIGS,
-            files(".coveragerc", "pytest.ini"),
-            MAKEFILE,
-            WORKFLOWS,
+            files(".coveragerc", "pytest.ini", "*/.coveragerc", "*/pytest.ini"),
+            TASK_FILES,
+            CI_FILES,
         ),
-        r"--cov-fail-under|\bfail_under\s*=",
+        r"--cov-fail-under[= ]+0*[1-9]|--fail-under[= ]+0*[1-9]|\bfail_under\s*=\s*0*[1-9]",
     ),
 )
 """The test run fails below a coverage percentage."""

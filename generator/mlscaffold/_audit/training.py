@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mlscaffold._audit.probes import any_of, find
-from mlscaffold._audit.selectors import CONFIG_FILES, SOURCE
+from mlscaffold._audit.selectors import CONFIG_FILES, NOTEBOOKS, SOURCE, Selector, union
 from mlscaffold._audit.spec import CheckSpec
 
 SEEDED = CheckSpec(
@@ -34,9 +34,18 @@ RUN_LOG = CheckSpec(
     probe=any_of(
         find("runs.jsonl run log", SOURCE, r"runs\.jsonl"),
         find(
-            "experiment tracker (mlflow, wandb)",
-            SOURCE,
-            r"\bmlflow\.(?:log_\w+|start_run)\(|\bwandb\.init\(",
+            "experiment tracker (MLflow, Weights & Biases, DVCLive, ZenML, Neptune, Comet, "
+            "ClearML, Aim)",
+            union("Python source and notebooks", SOURCE, NOTEBOOKS),
+            r"\bmlflow\.(?:log_\w+|start_run|autolog|\w+\.autolog)\(|\bwandb\.(?:init|log)\("
+            r"|\bfrom[ \t]+dvclive\b|\bimport[ \t]+dvclive\b|\bLive\(|\bfrom[ \t]+zenml\b"
+            r"|\bneptune\.init\w*\(|\bcomet_ml\.\w*Experiment\(|\bclearml\b.*\bTask\.init\("
+            r"|\baim\.Run\(",
+        ),
+        find(
+            "DVC pipeline recording params and metrics",
+            Selector("dvc.yaml", ("dvc.yaml", "*/dvc.yaml")),
+            r"^[ \t]*(?:metrics|params)[ \t]*:",
         ),
     ),
 )
