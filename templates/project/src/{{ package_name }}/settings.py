@@ -51,6 +51,20 @@ class GateConfig(StrictModel):
         description="when the champion cannot be scored on the current data: refuse, or promote "
         "on the baselines alone (recorded in the gate's reasons)",
     )
+    bootstrap_resamples: int = Field(
+        2000, ge=100, le=100_000, description="paired bootstrap resamples (with per-unit values)"
+    )
+    confidence: float = Field(0.95, gt=0.5, lt=1.0, description="confidence level of the gate's intervals")
+    versus_baselines: Literal["beat", "match"] = Field(
+        "beat",
+        description="with per-unit values: beat (the interval's lower bound must clear the margin) or "
+        "match (the interval must not lie wholly below minus the margin: not shown worse)",
+    )
+    on_provisional: Literal["promote", "refuse"] = Field(
+        "promote",
+        description="when the evaluation's figures are provisional (e.g. an unreviewed evaluation set): "
+        "promote over the baselines, flagged provisional in the reasons and the cards, or refuse",
+    )
 
 
 class FileAlertSink(StrictModel):

@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
+# 2: per-unit business-metric values, the gate's confidence intervals and provisional figures.
+SCHEMA_VERSION = 2
 
 MetricFormat = Literal["float", "money", "pct", "int", "ms"]
 Role = Literal["candidate", "baseline"]
@@ -65,18 +66,42 @@ class ModelInfo(Result):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class GateInterval(Result):
+    """A paired bootstrap confidence interval of candidate - ``versus`` on the business metric."""
+
+    versus: str
+    role: Literal["baseline", "champion"]
+    difference: float
+    low: float
+    high: float
+    required: float = Field(description="the margin the comparison had to clear")
+    confidence: float
+    resamples: int
+    units: int
+    passed: bool
+
+
 class GateResult(Result):
-    """The promotion gate's verdict and its reasons."""
+    """The promotion gate's verdict, its reasons, its intervals and whether it was provisional.
+
+    ``provisional`` is true when the gate passed although the evaluation's figures are provisional
+    (``gate.on_provisional: promote``): the model serves, and the cards say it is unproven.
+    """
 
     passed: bool
     reasons: list[str]
+    intervals: list[GateInterval] = Field(default_factory=list)
+    provisional: bool = False
 
 
 class Evaluation(Result):
     """What a track's evaluation returns; the shared lifecycle adds the gate and the version.
 
     ``business_metric`` decides the gate: the candidate's value is compared with every baseline's
-    and with the champion's.
+    and with the champion's. A track opts in to the gate's confidence intervals by filling
+    ``unit_scores``: for each system (by name), the business metric of every evaluation unit, in
+    the same order for every system. ``provisional`` lists why the figures cannot be trusted yet
+    (an unreviewed evaluation set, missing labels); the gate then follows ``gate.on_provisional``.
     """
 
     model: ModelInfo
@@ -89,6 +114,10 @@ class Evaluation(Result):
     plots: list[Plot] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     evaluation_data: dict[str, str] = Field(default_factory=dict)
+    unit_scores: dict[str, list[float]] = Field(
+        default_factory=dict, description="per system, the business metric of each evaluation unit"
+    )
+    provisional: list[str] = Field(default_factory=list)
 
     @property
     def candidate(self) -> SystemResult:

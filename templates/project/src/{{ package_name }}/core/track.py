@@ -191,8 +191,10 @@ class Track(Protocol[ConfigT_contra]):
         """Compare the candidate with the baselines on held-out data; write the plots."""
         ...
 
-    def score_champion(self, cfg: ConfigT_contra, champion: Bundle) -> float:
-        """The champion's business metric on the same held-out data (raises when it cannot)."""
+    def score_champion(self, cfg: ConfigT_contra, champion: Bundle) -> float | Sequence[float]:
+        """The champion's business metric on the same held-out data (raises when it cannot): one
+        number, or one per evaluation unit in the order of ``Evaluation.unit_scores`` (the gate then
+        compares by a paired confidence interval)."""
         ...
 
     def predict(self, cfg: ConfigT_contra, model: Bundle, version: str, source: Path) -> Scored:

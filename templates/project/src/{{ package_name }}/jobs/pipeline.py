@@ -12,11 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..core import drift
 from ..core.gate import promotion_gate
-from ..core.results import EvaluationReport, GateResult
+from ..core.results import EvaluationReport, GateInterval, GateResult
 from ..core.track import Bundle
 from ..core.validation import DataValidationError
 from ..errors import GateRefusedError, PipelineError
@@ -80,32 +81,87 @@ def champion(cfg: Config, candidate_sha256: str) -> Bundle | None:
 
 def _gate(cfg: Config, report: EvaluationReport, champion_bundle: Bundle | None) -> GateResult:
     """The promotion gate on the business metric; a champion that cannot be compared fails closed
-    unless ``gate.on_incomparable_champion`` is ``ignore``, and the reasons say which it was."""
+    unless ``gate.on_incomparable_champion`` is ``ignore``, and the reasons say which it was.
+
+    When the evaluation carries per-unit values (``unit_scores``) the comparisons are paired
+    bootstrap intervals (see ``core.gate``); when its figures are provisional, the baseline
+    comparison follows ``gate.on_provisional``."""
+    g = cfg.gate
     key, label = report.business_metric.key, report.business_metric.label
+    units = report.unit_scores
+    candidate_units = units.get(report.candidate.name)
     champion_score: float | None = None
+    champion_units: list[float] | None = None
     refused: list[str] = []
     noted: list[str] = []
     if champion_bundle is not None:
         try:
-            champion_score = TRACK.score_champion(cfg, champion_bundle)
+            scored = TRACK.score_champion(cfg, champion_bundle)
+            if isinstance(scored, int | float):
+                champion_score = float(scored)
+            else:
+                champion_units = [float(v) for v in scored]
+                if candidate_units is None or len(champion_units) != len(candidate_units):
+                    raise ValueError(
+                        f"{len(champion_units)} per-unit scores for the champion, "
+                        f"{len(candidate_units or [])} for the candidate"
+                    )
+                champion_score = float(np.mean(champion_units))
         except Exception as exc:  # built for other features or data: no fair comparison exists
+            champion_units = None
             problem = f"the champion cannot be scored on the current evaluation data ({exc})"
-            if cfg.gate.on_incomparable_champion == "ignore":
+            if g.on_incomparable_champion == "ignore":
                 noted.append(f"{problem}; not compared (gate.on_incomparable_champion: ignore)")
             else:
                 refused.append(
                     f"{problem}, so the candidate cannot be compared with it; see docs/runbook.md "
                     "(or set gate.on_incomparable_champion: ignore)"
                 )
+    metric = label[:1].lower() + label[1:]
+    baselines = {b.name: b.metrics.get(key) or 0.0 for b in report.baselines}
     decision = promotion_gate(
         report.candidate.metrics.get(key) or 0.0,
-        {b.name: b.metrics.get(key) or 0.0 for b in report.baselines},
-        min_improvement=cfg.gate.min_improvement,
+        baselines,
+        min_improvement=g.min_improvement,
         champion=champion_score,
-        champion_margin=cfg.gate.champion_margin,
-        metric=label[:1].lower() + label[1:],
+        champion_margin=g.champion_margin,
+        metric=metric,
+        candidate_units=candidate_units,
+        baseline_units={name: units[name] for name in baselines if name in units},
+        champion_units=champion_units,
+        resamples=g.bootstrap_resamples,
+        confidence=g.confidence,
+        seed=cfg.seed,
+        versus_baselines=g.versus_baselines,
     )
-    return GateResult(passed=decision.passed and not refused, reasons=decision.reasons + refused + noted)
+    intervals = [GateInterval(**vars(c)) for c in decision.comparisons]
+    passed = decision.passed and not refused
+    provisional = False
+    if report.provisional:
+        why = "; ".join(report.provisional)
+        champion_ok = all(c.passed for c in decision.comparisons if c.role == "champion")
+        if passed:
+            noted.append(f"the figures are provisional ({why})")
+        elif (
+            g.on_provisional == "promote"
+            and not refused
+            and champion_ok
+            and (champion_score is None or (report.candidate.metrics.get(key) or 0.0) >= champion_score)
+        ):
+            passed = provisional = True
+            noted.append(
+                f"PROVISIONAL promotion: the figures are provisional ({why}), so the comparison above "
+                "does not block it (gate.on_provisional: promote); review the evaluation set and "
+                "run `make evaluate` again before relying on this model"
+            )
+        else:
+            noted.append(f"the figures are provisional ({why}); gate.on_provisional: {g.on_provisional}")
+    return GateResult(
+        passed=passed,
+        reasons=decision.reasons + refused + noted,
+        intervals=intervals,
+        provisional=provisional,
+    )
 
 
 def evaluate(cfg: Config) -> str:
@@ -144,6 +200,7 @@ def _summary(report: EvaluationReport) -> str:
         f"{ml.label} {fmt(candidate.get(ml.key), ml.format)}, {business.label.lower()} "
         f"{fmt(candidate.get(business.key), business.format)} (best baseline "
         f"{fmt(best, business.format)}); promoted version {report.model_version}"
+        + (" on PROVISIONAL figures: " + "; ".join(report.provisional) if report.provisional else "")
     )
 
 

@@ -85,6 +85,37 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _verdict(report: EvaluationReport) -> str:
+    """The gate's verdict in one word, flagged when it passed on provisional figures."""
+    if not report.gate.passed:
+        return "refused"
+    return "passed (provisional)" if report.gate.provisional else "passed"
+
+
+def _intervals(report: EvaluationReport) -> str:
+    """The gate's paired bootstrap intervals as a table (empty for a point comparison)."""
+    found = report.gate.intervals
+    if not found:
+        return ""
+    first = found[0]
+    rows = [
+        [
+            i.versus,
+            f"{i.difference:+.4f}",
+            f"[{i.low:+.4f}, {i.high:+.4f}]",
+            f"{i.required:+.4f}",
+            "passed" if i.passed else "refused",
+        ]
+        for i in found
+    ]
+    header = ["Compared with", "Difference", f"{first.confidence:.0%} interval", "Must exceed", "Verdict"]
+    return (
+        f"\nPaired bootstrap over {first.units:,} evaluation units ({first.resamples:,} resamples) of the "
+        f"candidate's {report.business_metric.label.lower()} minus the other system's:\n\n"
+        + _table(header, rows)
+    )
+
+
 def model_card(cfg: Config, report: EvaluationReport) -> str:
     """The model card as Markdown."""
     card = cfg.card
@@ -106,6 +137,13 @@ def model_card(cfg: Config, report: EvaluationReport) -> str:
     notes = "\n".join(f"- {note}" for note in report.notes)
     limitations = "\n".join(f"- {item}" for item in card.limitations)
     reasons = "\n".join(f"- {reason}" for reason in report.gate.reasons)
+    intervals = _intervals(report)
+    provisional = (
+        "**Provisional figures**: " + "; ".join(report.provisional) + ". Treat every number below as "
+        "unproven until the evaluation set is reviewed.\n\n"
+        if report.provisional
+        else ""
+    )
     return f"""# Model card: {card.title}
 
 ## Model details
@@ -124,12 +162,12 @@ def model_card(cfg: Config, report: EvaluationReport) -> str:
 {evaluation}
 
 ## Results
-{results}
+{provisional}{results}
 {notes}
 
-## Promotion gate: {"passed" if report.gate.passed else "refused"}
+## Promotion gate: {_verdict(report)}
 {reasons}
-
+{intervals}
 ## Slices
 {slices}
 ## Plots
@@ -197,7 +235,9 @@ def results_table(report: EvaluationReport, perf: dict[str, Any] | None) -> str:
             ]
         )
     table = _table(["Metric", "Model", f"Best baseline: {best.name}"], rows)
-    gate = "passed" if report.gate.passed else "refused"
+    gate = _verdict(report)
+    if report.provisional:
+        gate += " on provisional figures (" + "; ".join(report.provisional) + ")"
     perf_note = "" if perf else "Run `make loadtest` to add latency and cost.\n"
     details = "Details: [model card](docs/model_card.md)."
     return (

@@ -1,18 +1,46 @@
-"""The fraud-detection configuration: shared sections plus data, split, model and costs."""
+"""The fraud-detection configuration: shared sections plus data, split, model, state and costs."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..settings import BaseConfig, StrictModel
 
+# The columns a data source maps onto; the optional ones may be absent (their features drop out).
+REQUIRED_COLUMNS = ("transaction_id", "customer_id", "merchant_id", "timestamp", "amount", "category")
+OPTIONAL_COLUMNS = ("channel", "device_type", "distance_from_home_km")
+
+
+class SourceConfig(StrictModel):
+    """Where the labelled transactions come from: generated, or your own file."""
+
+    kind: Literal["synthetic", "csv", "parquet"] = "synthetic"
+    path: Path | None = Field(None, description="your file (csv or parquet); unused for synthetic")
+    column_map: dict[str, str] = Field(
+        default_factory=dict, description="your column name -> the schema's name (e.g. txn_ts: timestamp)"
+    )
+
+    @model_validator(mode="after")
+    def _path_for_files(self) -> SourceConfig:
+        if self.kind != "synthetic" and self.path is None:
+            raise ValueError(f"data.source.kind is {self.kind!r}: set data.source.path to your file")
+        known = {*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, "is_fraud"}
+        unknown = sorted(set(self.column_map.values()) - known)
+        if unknown:
+            raise ValueError(
+                f"data.source.column_map maps onto unknown columns {unknown}; known: {sorted(known)}"
+            )
+        return self
+
 
 class DataConfig(StrictModel):
-    """Synthetic data: size, fraud rate, period and the monitoring batches."""
+    """The data source; for synthetic data its size, fraud rate and period; the monitoring batches."""
 
+    source: SourceConfig = SourceConfig()
     rows: int = Field(150_000, ge=2_000, le=20_000_000)
     customers_per_1k_rows: float = Field(20.0, gt=0, description="population size per 1k rows")
     fraud_rate: float = Field(0.007, gt=0, lt=0.2)
@@ -43,12 +71,30 @@ class ModelConfig(StrictModel):
     l2_regularization: float = Field(1.0, ge=0)
 
 
+class StateConfig(StrictModel):
+    """Each customer's recent history, kept live by the API (SQLite, WAL mode, in the data dir)."""
+
+    window_days: int = Field(30, ge=7, le=365, description="history the habit features look back over")
+    max_events_per_customer: int = Field(500, ge=10, le=100_000, description="memory bound per customer")
+    path: Path | None = Field(None, description="default: <data_dir>/state/customers.sqlite")
+
+
 class EvaluationConfig(StrictModel):
-    """Costs behind the business metric, the alert budget and the slices."""
+    """The cost model behind the business metric, the review capacity and the slices."""
 
     review_cost_per_alert: float = Field(4.0, ge=0, description="USD an analyst review costs")
-    alert_budget_rate: float = Field(0.005, gt=0, lt=1, description="share of traffic reviewable")
+    friction_cost_per_false_alarm: float = Field(
+        10.0, ge=0, description="USD a legitimate customer's held payment costs (support, churn)"
+    )
+    recovery_rate: float = Field(0.8, gt=0, le=1, description="share of a caught fraud's amount saved")
+    review_capacity_per_day: float = Field(20.0, gt=0, description="alerts the team can review per day")
     amount_bands: list[float] = Field(default_factory=lambda: [0.0, 50.0, 250.0, 1000.0])
+
+
+class PolicyConfig(StrictModel):
+    """Which decision policy serves; both are fitted and reported."""
+
+    kind: Literal["threshold", "expected_loss"] = "threshold"
 
 
 class LiveConfig(StrictModel):
@@ -68,5 +114,7 @@ class Config(BaseConfig):
     data: DataConfig = DataConfig()
     split: SplitConfig = SplitConfig()
     model: ModelConfig = ModelConfig()
+    state: StateConfig = StateConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
+    policy: PolicyConfig = PolicyConfig()
     live: LiveConfig = LiveConfig()

@@ -1,7 +1,8 @@
-"""The fraud-detection data: the synthetic transactions, their validation and their periods."""
+"""The fraud-detection data: the source (synthetic or your own file), its validation and periods."""
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -17,23 +18,62 @@ from ..io.files import sha256_file, write_csv
 from ..io.tables import read_csv, validated
 from ..io.workspace import Workspace
 from .config import Config
-from .features import build_features, to_seconds
+from .features import FeatureSpec, build_features, to_seconds
+from .metrics import pr_auc
 from .schema import LABEL, LabeledTransaction
+from .state import state_path
 from .synth import make_population, simulate
 
 IDS = {"transaction_id": str, "customer_id": str, "merchant_id": str}
+SHIFT_AMOUNT = 1.8  # the shifted batch of your own data: the same rows, amounts inflated
 
 
 def raw_path(cfg: Config) -> Path:
-    """The training transactions."""
+    """The labelled transactions: your file, or the synthetic one ``make data`` writes."""
+    source = cfg.data.source
+    if source.kind != "synthetic" and source.path is not None:
+        return source.path
     return cfg.paths.data_dir / "raw" / "transactions.csv"
+
+
+def read_source(cfg: Config) -> pd.DataFrame:
+    """The source table with the schema's column names (``data.source.column_map`` applied);
+    columns the schema does not know are left out."""
+    source, path = cfg.data.source, raw_path(cfg)
+    ours_to_theirs = {ours: theirs for theirs, ours in source.column_map.items()}
+    if source.kind == "parquet":
+        try:
+            found = importlib.util.find_spec("pyarrow") is not None
+        except ValueError:  # imported, then removed
+            found = False
+        if not found:
+            raise PipelineError(
+                "data.source.kind is 'parquet', which needs pyarrow: make setup EXTRAS=dev,parquet"
+            )
+        if not path.is_file():
+            raise PipelineError(f"training data not found at {path} (data.source.path)")
+        frame = pd.read_parquet(path)
+        for name in frame.columns:
+            if pd.api.types.is_datetime64_any_dtype(frame[name]):
+                stamps = frame[name].dt.tz_localize("UTC") if frame[name].dt.tz is None else frame[name]
+                frame[name] = stamps.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    else:
+        dtype = {ours_to_theirs.get(name, name): kind for name, kind in IDS.items()}
+        frame = read_csv(path, "training data", dtype=dtype)
+    frame = frame.rename(columns=source.column_map)
+    if source.kind != "synthetic":
+        frame = frame[[c for c in frame.columns if c in LabeledTransaction.model_fields]]
+        for name in IDS:
+            if name in frame:
+                frame[name] = frame[name].astype(str)
+    return frame
 
 
 def load_labeled(cfg: Config) -> tuple[pd.DataFrame, str]:
     """The training table, validated against the schema, and its fingerprint."""
     path = raw_path(cfg)
     frame = validated(
-        read_csv(path, "training data", dtype=IDS),
+        read_source(cfg),
         LabeledTransaction,
         source=path,
         mode=cfg.data.on_invalid,
@@ -41,6 +81,11 @@ def load_labeled(cfg: Config) -> tuple[pd.DataFrame, str]:
     )
     frame[LABEL] = frame[LABEL].astype(str).str.lower().isin({"true", "1"})
     return frame, sha256_file(path)
+
+
+def spec_of(cfg: Config, frame: pd.DataFrame) -> FeatureSpec:
+    """The features this data supports, with the configured history window."""
+    return FeatureSpec.learn(frame, cfg.state.window_days, cfg.state.max_events_per_customer)
 
 
 def split(cfg: Config, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -52,79 +97,155 @@ def split(cfg: Config, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.
     for name, mask in zip(("train", "validation", "test"), masks, strict=True):
         if frame.loc[mask, LABEL].sum() < 5:
             raise PipelineError(
-                f"the {name} period has fewer than 5 frauds; raise data.rows or data.days in the config"
+                f"the {name} period has fewer than 5 frauds; use more data (data.rows, data.days) "
+                "or shorter periods (split.valid_days, split.test_days)"
             )
     return masks
 
 
-def test_period(cfg: Config) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """The test period's transactions and features, and the data's fingerprint."""
+def test_period(cfg: Config, spec: FeatureSpec) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The test period's transactions and features (from the whole history), and the fingerprint."""
     frame, data_hash = load_labeled(cfg)
-    features = build_features(frame)
+    features = build_features(frame, spec)
     _, _, test = split(cfg, frame)
     return frame.loc[test], features.loc[test], data_hash
 
 
-def profile(cfg: Config, main: pd.DataFrame, data_hash: str, batch_rows: int) -> DataProfile:
-    return DataProfile(
-        description=(
-            "Synthetic card transactions generated by `make data` with a fixed seed: customers "
-            "with spending habits, usual merchants and channel mixes, and injected fraud "
-            "incidents (online bursts at new merchants, amounts far above the customer's habit, "
-            "card-present use far from home)."
-        ),
-        facts={
-            "File": str(raw_path(cfg)),
-            "sha256": data_hash,
-            "Rows": f"{len(main):,}",
-            "Customers": f"{main['customer_id'].nunique():,}",
-            "Merchants": f"{main['merchant_id'].nunique():,}",
-            "Fraud rate": f"{main[LABEL].mean():.3%}",
-            "Period": f"{main['timestamp'].min()} to {main['timestamp'].max()}",
-            "Seed": str(cfg.seed),
-            "Monitoring batches": (
-                f"{batch_rows:,} rows each over the {cfg.data.batch_days} days after the period "
-                "(clean, shifted)"
-            ),
-        },
-        columns=profile_columns(main),
-        caveats=[
-            "Synthetic data: patterns are plausible but simplified; real fraud adapts to the model.",
-            "Labels are complete and immediate here; real chargeback labels arrive weeks late.",
-        ],
+def separability(frame: pd.DataFrame, features: pd.DataFrame, spec: FeatureSpec) -> dict[str, float]:
+    """Each feature's PR-AUC on its own: how much a single feature gives the answer away.
+
+    A numeric feature ranks in whichever direction is better; a categorical one by its levels'
+    fraud rates in this same data (an optimistic upper bound).
+    """
+    y = frame[LABEL].to_numpy(dtype=bool)
+    result = {}
+    for name in spec.numeric:
+        values = np.nan_to_num(features[name].to_numpy(dtype=float), nan=-1.0)
+        result[name] = max(pr_auc(y, values), pr_auc(y, -values))
+    for name in spec.categorical:
+        rates = pd.Series(y).groupby(features[name].to_numpy()).transform("mean").to_numpy()
+        result[name] = pr_auc(y, rates)
+    return dict(sorted(result.items(), key=lambda item: -item[1]))
+
+
+def profile(
+    cfg: Config,
+    main: pd.DataFrame,
+    data_hash: str,
+    batch_rows: int,
+    separable: dict[str, float],
+    spec: FeatureSpec,
+) -> DataProfile:
+    """The data card's facts."""
+    synthetic = cfg.data.source.kind == "synthetic"
+    description = (
+        "Synthetic card transactions generated by `make data` with a fixed seed: customers with "
+        "spending habits, usual merchants and channel mixes, and injected fraud incidents. Some "
+        "fraud stands out (online bursts at new merchants, amounts far above habit, card-present "
+        "use far from home); some overlaps legitimate behaviour by design (account takeover on a "
+        "known device and merchant, small test charges before a large one, friendly fraud)."
+        if synthetic
+        else f"Your transactions from {raw_path(cfg)} ({cfg.data.source.kind}), mapped onto the schema."
     )
+    facts = {
+        "File": str(raw_path(cfg)),
+        "sha256": data_hash,
+        "Rows": f"{len(main):,}",
+        "Customers": f"{main['customer_id'].nunique():,}",
+        "Merchants": f"{main['merchant_id'].nunique():,}",
+        "Fraud rate": f"{main[LABEL].mean():.3%}",
+        "Period": f"{main['timestamp'].min()} to {main['timestamp'].max()}",
+        "Monitoring batches": (
+            f"{batch_rows:,} rows each over the {cfg.data.batch_days} days after the period (clean, shifted)"
+            if synthetic
+            else f"the last {cfg.data.batch_days} days of the file (clean) and the same rows with "
+            f"amounts x{SHIFT_AMOUNT:g} (shifted)"
+        ),
+        "Single-feature PR-AUC": ", ".join(f"{name} {value:.3f}" for name, value in separable.items()),
+        "Features dropped (column absent)": ", ".join(spec.dropped) or "none",
+    }
+    if synthetic:
+        facts["Seed"] = str(cfg.seed)
+    caveats = [
+        "Single-feature PR-AUC near the fraud rate means a feature alone says little; near 1 it "
+        "gives the answer away.",
+        "Labels here are complete; real chargeback labels arrive weeks late, so live precision "
+        "is known only later.",
+    ]
+    if synthetic:
+        caveats.insert(
+            0, "Synthetic data: patterns are plausible but simplified; real fraud adapts to the model."
+        )
+    if spec.dropped:
+        caveats.append(f"The data has no column for {', '.join(spec.dropped)}: those features are left out.")
+    return DataProfile(description=description, facts=facts, columns=profile_columns(main), caveats=caveats)
+
+
+def _outputs(cfg: Config) -> list[Path]:
+    ws = Workspace.of(cfg)
+    return [ws.clean_batch, ws.shifted_batch, cfg.paths.data_dir / "raw" / "transactions.csv"]
 
 
 def generate(cfg: Config, rows: int | None) -> DataOutcome:
-    """Generate the training data and two monitoring batches (clean and shifted), validated."""
+    """Generate (or read) the training data and write two monitoring batches, validated.
+
+    Your own file is only read, never written: ``make data`` refuses a source path that is one of
+    the files it writes.
+    """
     ws, d = Workspace.of(cfg), cfg.data
-    n_rows = rows or d.rows
-    # Batches keep the training data's daily rate unless told otherwise: per-customer velocity
-    # features would drift just because a batch is sparser, not because the world changed.
-    batch_rows = d.batch_rows or max(500, round(n_rows / d.days * d.batch_days))
-    population = make_population(max(50, int(n_rows / 1000 * d.customers_per_1k_rows)), cfg.seed)
-    start = pd.Timestamp(datetime.combine(d.start, time(), tzinfo=timezone.utc))
-    main = simulate(population, rows=n_rows, start=start, days=d.days, fraud_rate=d.fraud_rate, seed=cfg.seed)
-    enforce(main, LabeledTransaction, mode="reject", source="generated training data")
-    write_csv(main, raw_path(cfg))
-    for offset, (path, shift) in enumerate(((ws.clean_batch, False), (ws.shifted_batch, True)), start=1):
-        batch = simulate(
-            population,
-            rows=batch_rows,
-            start=start + timedelta(days=d.days),
-            days=d.batch_days,
-            fraud_rate=d.fraud_rate,
-            seed=cfg.seed + offset,
-            shift=shift,
+    synthetic = d.source.kind == "synthetic"
+    if not synthetic and raw_path(cfg).resolve() in {p.resolve() for p in _outputs(cfg)}:
+        raise PipelineError(
+            f"data.source.path {raw_path(cfg)} is a file `make data` writes; keep your data elsewhere"
         )
-        write_csv(batch.drop(columns=[LABEL]), path)
+    if synthetic:
+        n_rows = rows or d.rows
+        # Batches keep the training data's daily rate unless told otherwise: per-customer velocity
+        # features would drift just because a batch is sparser, not because the world changed.
+        batch_rows = d.batch_rows or max(500, round(n_rows / d.days * d.batch_days))
+        population = make_population(max(50, int(n_rows / 1000 * d.customers_per_1k_rows)), cfg.seed)
+        start = pd.Timestamp(datetime.combine(d.start, time(), tzinfo=timezone.utc))
+        main = simulate(
+            population, rows=n_rows, start=start, days=d.days, fraud_rate=d.fraud_rate, seed=cfg.seed
+        )
+        enforce(main, LabeledTransaction, mode="reject", source="generated training data")
+        write_csv(main, raw_path(cfg))
+        for offset, (path, shift) in enumerate(((ws.clean_batch, False), (ws.shifted_batch, True)), start=1):
+            batch = simulate(
+                population,
+                rows=batch_rows,
+                start=start + timedelta(days=d.days),
+                days=d.batch_days,
+                fraud_rate=d.fraud_rate,
+                seed=cfg.seed + offset,
+                shift=shift,
+            )
+            write_csv(batch.drop(columns=[LABEL]), path)
+        # The live state belongs to the data it was built from: a regenerated world starts afresh.
+        for suffix in ("", "-wal", "-shm"):
+            path = state_path(cfg)
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    else:
+        main, _ = load_labeled(cfg)
+        seconds = to_seconds(main["timestamp"])
+        tail = main.loc[seconds >= seconds.max() - d.batch_days * 86_400].drop(columns=[LABEL])
+        batch_rows = len(tail)
+        write_csv(tail, ws.clean_batch)
+        shifted = tail.assign(amount=np.round(np.minimum(tail["amount"] * SHIFT_AMOUNT, 50_000.0), 2))
+        write_csv(shifted, ws.shifted_batch)
     data_hash = sha256_file(raw_path(cfg))
+    spec = spec_of(cfg, main)
+    separable = separability(main, build_features(main, spec), spec)
     return DataOutcome(
         summary=(
-            f"wrote {len(main):,} transactions ({main[LABEL].mean():.2%} fraud) to {raw_path(cfg)} "
-            f"and batches to {ws.clean_batch.parent}"
+            f"{'wrote' if synthetic else 'read'} {len(main):,} transactions ({main[LABEL].mean():.2%} fraud) "
+            f"{'to' if synthetic else 'from'} {raw_path(cfg)} and wrote batches to {ws.clean_batch.parent}"
         ),
         data_hash=data_hash,
-        profile=profile(cfg, main, data_hash, batch_rows),
-        metrics={"rows": float(len(main)), "fraud_rate": float(main[LABEL].mean())},
+        profile=profile(cfg, main, data_hash, batch_rows, separable, spec),
+        metrics={
+            "rows": float(len(main)),
+            "fraud_rate": float(main[LABEL].mean()),
+            **{f"pr_auc_alone.{name}": round(value, 6) for name, value in separable.items()},
+        },
     )

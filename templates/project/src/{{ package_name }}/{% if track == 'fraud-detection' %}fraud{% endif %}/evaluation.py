@@ -1,29 +1,81 @@
-"""Fraud evaluation on the test period: every policy's metrics, slices and the plots."""
+"""Fraud evaluation on the test period: every system's metrics under its policy, slices, plots."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ..core.results import SliceResult
 from . import plots
-from .config import EvaluationConfig
-from .metrics import pr_auc, recall_at_budget, savings
+from .config import Config
+from .features import to_seconds
+from .metrics import daily_counts, pr_auc, recall_at_capacity, savings
+from .models import FraudScorer
+from .policy import Policy, cost_model, max_alerts
+from .schema import LABEL
+
+__all__ = ["Period", "draw", "max_alerts", "nothing", "policy_metrics", "slices"]
+
+
+@dataclass(frozen=True)
+class Period:
+    """The evaluated transactions: labels, amounts, times, channel and length in days."""
+
+    y: np.ndarray
+    amount: np.ndarray
+    seconds: np.ndarray
+    channel: np.ndarray | None
+    days: float
+
+    @classmethod
+    def of(cls, cfg: Config, frame: pd.DataFrame) -> Period:
+        """The test period of ``frame``."""
+        channel = frame["channel"].fillna("missing").astype(str).to_numpy() if "channel" in frame else None
+        return cls(
+            frame[LABEL].to_numpy(dtype=bool),
+            frame["amount"].to_numpy(dtype=float),
+            to_seconds(frame["timestamp"]),
+            channel,
+            float(cfg.split.test_days),
+        )
 
 
 def policy_metrics(
-    y: np.ndarray, scores: np.ndarray, amount: np.ndarray, threshold: float, ev: EvaluationConfig
+    period: Period, scores: np.ndarray, policy: Policy, cfg: Config
 ) -> dict[str, float | None]:
-    """Net savings, alert counts, precision and recall of one alerting policy, and its ranking."""
-    result: dict[str, float | None] = dict(savings(y, scores, amount, threshold, ev.review_cost_per_alert))
+    """Net savings, alerts per day, precision and recall of one system under its policy, and its
+    ranking quality."""
+    alerts = policy.alerts(scores, period.amount)
+    result: dict[str, float | None] = dict(
+        savings(period.y, alerts, period.amount, cost_model(cfg), period.days)
+    )
+    daily = daily_counts(period.seconds, alerts)
     result.update(
         {
-            "pr_auc": pr_auc(y, scores),
-            "recall_at_budget": recall_at_budget(y, scores, ev.alert_budget_rate),
-            "threshold": threshold,
+            "pr_auc": pr_auc(period.y, scores),
+            "recall_at_capacity": recall_at_capacity(period.y, scores, max_alerts(cfg, period.days)),
+            "peak_alerts_per_day": float(daily.max()) if daily.size else 0.0,
+            "capacity_used": float(alerts.sum()) / period.days / cfg.evaluation.review_capacity_per_day,
         }
     )
+    return result
+
+
+def nothing(period: Period, cfg: Config) -> dict[str, float | None]:
+    """Blocking nothing: the zero of net savings; its PR-AUC is the fraud rate."""
+    none = np.zeros(period.y.size, dtype=bool)
+    result: dict[str, float | None] = dict(
+        savings(period.y, none, period.amount, cost_model(cfg), period.days)
+    )
+    result |= {
+        "pr_auc": float(period.y.mean()),
+        "recall_at_capacity": 0.0,
+        "peak_alerts_per_day": 0.0,
+        "capacity_used": 0.0,
+    }
     return result
 
 
@@ -38,24 +90,20 @@ def band_labels(amount: np.ndarray, bands: list[float]) -> tuple[np.ndarray, lis
     return np.asarray(labels)[which], labels
 
 
-def slices(
-    y: np.ndarray,
-    scores: np.ndarray,
-    amount: np.ndarray,
-    channel: np.ndarray,
-    threshold: float,
-    ev: EvaluationConfig,
-) -> list[SliceResult]:
+def slices(period: Period, scores: np.ndarray, policy: Policy, cfg: Config) -> list[SliceResult]:
     """The candidate's net savings, recall and PR-AUC per channel and per amount band."""
-    bands, band_order = band_labels(amount, ev.amount_bands)
+    y, amount = period.y, period.amount
+    alerts = policy.alerts(scores, amount)
+    bands, band_order = band_labels(amount, cfg.evaluation.amount_bands)
+    groups: list[tuple[str, np.ndarray, list[str]]] = []
+    if period.channel is not None:
+        groups.append(("channel", period.channel, sorted(set(period.channel))))
+    groups.append(("amount band", bands, [b for b in band_order if b in set(bands)]))
     result = []
-    for by, values, order in (
-        ("channel", channel, sorted(set(channel))),
-        ("amount band", bands, [b for b in band_order if b in set(bands)]),
-    ):
+    for by, values, order in groups:
         for value in order:
             mask = values == value
-            m = savings(y[mask], scores[mask], amount[mask], threshold, ev.review_cost_per_alert)
+            m = savings(y[mask], alerts[mask], amount[mask], cost_model(cfg), period.days)
             result.append(
                 SliceResult(
                     by=by,
@@ -74,23 +122,26 @@ def slices(
 
 
 def draw(
-    y: np.ndarray,
-    scores: dict[str, np.ndarray],
-    amount: np.ndarray,
-    threshold: float,
-    ev: EvaluationConfig,
-    reports: Path,
+    period: Period, scores: dict[str, np.ndarray], main: FraudScorer, cfg: Config, reports: Path
 ) -> list[tuple[str, str]]:
-    """The PR curves, net savings by threshold and calibration plots; (file name, title) each."""
-    model = scores["candidate"]
+    """The PR curves, net savings by threshold (with the capacity) and calibration plots."""
+    y, amount, model = period.y, period.amount, scores["candidate"]
     named = {"model": model, "logistic regression": scores["logistic_regression"], "rules": scores["rules"]}
     plots.pr_curves(y, named, reports / "pr_curve.png")
     grid = np.unique(np.quantile(model, np.linspace(0.9, 1.0, 200)))
-    net = np.array([savings(y, model, amount, t, ev.review_cost_per_alert)["net_savings"] for t in grid])
-    plots.savings_curve(grid, net, threshold, reports / "savings_by_threshold.png")
+    cost = cost_model(cfg)
+    outcomes = [savings(y, model >= t, amount, cost, period.days) for t in grid]
+    plots.savings_curve(
+        grid,
+        np.array([o["net_savings"] for o in outcomes]),
+        np.array([o["alerts_per_day"] for o in outcomes]),
+        main.threshold,
+        cfg.evaluation.review_capacity_per_day,
+        reports / "savings_by_threshold.png",
+    )
     plots.calibration(y, model, reports / "calibration.png")
     return [
         ("pr_curve.png", "Precision-recall"),
-        ("savings_by_threshold.png", "Net savings by threshold"),
+        ("savings_by_threshold.png", "Net savings and alerts per day by threshold"),
         ("calibration.png", "Calibration"),
     ]

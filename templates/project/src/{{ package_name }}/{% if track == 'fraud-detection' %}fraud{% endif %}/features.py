@@ -1,43 +1,138 @@
-"""Point-in-time customer features: each row sees only that customer's strictly earlier rows.
+"""Point-in-time customer features: one function, fed by whatever history a caller has.
 
-Every window is at most 30 days long, so the serving history (the last 30 days of each customer,
-stored with the model) gives exactly the features training saw. The computation is vectorised with
-sorted keys and ``searchsorted``: ``key = customer * SPAN + seconds`` keeps customers apart, and
-"strictly earlier" is the left insertion point of a row's own key.
+A row's *history* is its customer's transactions strictly earlier than it and inside the window
+(``state.window_days``), at most the newest ``state.max_events_per_customer`` of them. Every
+behavioural feature is a function of that history and the row, so training (the file's own
+earlier rows), batch scoring (the live state as of the batch start, then the batch's own earlier
+rows) and the API (the live state, updated with every scored transaction) compute identical values
+for the same transactions in the same order. The computation is vectorised with sorted keys and
+``searchsorted``: ``key = customer * SPAN + seconds`` keeps customers apart, and "strictly
+earlier" is the left insertion point of a row's own key.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .schema import CATEGORIES, CHANNELS, DEVICES
-
 HOUR, DAY = 3600, 86_400
-HISTORY_SECONDS = 30 * DAY
-NUMERIC = [
-    "amount",
-    "log_amount",
-    "hour",
-    "distance_from_home_km",
+SMALL_AMOUNT = 5.0  # card-testing charges: a few dollars, just before a large one
+MAX_LEVELS = 30  # categorical levels learned from the data; rarer ones score as unseen
+BEHAVIOURAL = [
     "txn_count_1h",
     "txn_count_24h",
     "txn_count_7d",
+    "small_txn_count_24h",
     "amount_sum_24h",
-    "amount_ratio_to_mean_30d",
-    "amount_zscore_30d",
+    "amount_ratio_to_mean",
+    "amount_zscore",
     "hours_since_last",
-    "txn_count_30d",
-    "new_merchant_30d",
+    "txn_count_window",
+    "new_merchant",
 ]
-CATEGORICAL = {"channel": CHANNELS, "category": CATEGORIES, "device_type": DEVICES}
-FEATURES = NUMERIC + list(CATEGORICAL)
-# What monitoring compares with the training reference (log_amount repeats amount).
-MONITORED_NUMERIC = [f for f in NUMERIC if f != "log_amount"]
+OPTIONAL_NUMERIC = ("distance_from_home_km",)
+OPTIONAL_CATEGORICAL = ("channel", "device_type")
+# Which features each optional input column feeds: absent column, absent features.
+NEEDS = {
+    "distance_from_home_km": ["distance_from_home_km"],
+    "channel": ["channel"],
+    "device_type": ["device_type"],
+}
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """The features a model uses: the optional columns the data has, the categorical levels seen
+    in training, and the history window and bound."""
+
+    window_days: int = 30
+    max_events: int = 500
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    optional_numeric: tuple[str, ...] = ()
+
+    @classmethod
+    def learn(cls, frame: pd.DataFrame, window_days: int, max_events: int) -> FeatureSpec:
+        """The spec of a training table: present optional columns and their frequent levels."""
+        categories = {}
+        for name in ("category", *OPTIONAL_CATEGORICAL):
+            if name in frame and frame[name].notna().any():
+                counts = frame[name].dropna().astype(str).value_counts()
+                categories[name] = tuple(sorted(counts.index[:MAX_LEVELS]))
+        numeric = tuple(n for n in OPTIONAL_NUMERIC if n in frame and frame[n].notna().any())
+        return cls(window_days, max_events, categories, numeric)
+
+    @property
+    def window(self) -> int:
+        """The history window in seconds."""
+        return self.window_days * DAY
+
+    @property
+    def numeric(self) -> list[str]:
+        """Numeric features, in matrix order."""
+        return ["amount", "log_amount", "hour", *self.optional_numeric, *BEHAVIOURAL]
+
+    @property
+    def categorical(self) -> list[str]:
+        """Categorical features, in matrix order."""
+        return list(self.categories)
+
+    @property
+    def names(self) -> list[str]:
+        """Every feature."""
+        return self.numeric + self.categorical
+
+    @property
+    def monitored_numeric(self) -> list[str]:
+        """What monitoring compares with the training reference (log_amount repeats amount)."""
+        return [f for f in self.numeric if f != "log_amount"]
+
+    @property
+    def dropped(self) -> list[str]:
+        """Features left out because the data lacks the column they need."""
+        present = {*self.optional_numeric, *self.categories}
+        return [f for column, features in NEEDS.items() if column not in present for f in features]
+
+    @property
+    def matrix_columns(self) -> list[str]:
+        """The model matrix's columns: numeric features, then one-hot categoricals."""
+        return self.numeric + [
+            f"{name}={level}" for name, levels in self.categories.items() for level in levels
+        ]
+
+    @property
+    def groups(self) -> list[tuple[str, slice]]:
+        """Each feature and its columns in the matrix (one for numeric, the one-hot block else)."""
+        result = [(name, slice(i, i + 1)) for i, name in enumerate(self.numeric)]
+        at = len(self.numeric)
+        for name, levels in self.categories.items():
+            result.append((name, slice(at, at + len(levels))))
+            at += len(levels)
+        return result
+
+
+@dataclass(frozen=True)
+class Events:
+    """Transactions as the state keeps them: customer key, time, amount, merchant."""
+
+    customer: np.ndarray
+    seconds: np.ndarray
+    amount: np.ndarray
+    merchant: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Events:
+        """No history."""
+        return cls(
+            np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=object)
+        )
+
+    def __len__(self) -> int:
+        return int(self.seconds.size)
 
 
 # The canonical form the API writes (``2024-05-01T12:30:00Z``); whole seconds, UTC.
@@ -58,59 +153,101 @@ def to_seconds(timestamps: Any) -> np.ndarray:
     return parsed.to_numpy(dtype="datetime64[s]").astype(np.int64)
 
 
+def _codes(values: Sequence[Any] | np.ndarray) -> np.ndarray:
+    """Integer codes of values (a dictionary for a request, pandas for a file)."""
+    if len(values) <= 4 * _FEW:
+        seen: dict[Any, int] = {}
+        return np.array([seen.setdefault(v, len(seen)) for v in values], dtype=np.int64)
+    return pd.factorize(np.asarray(values, dtype=object))[0].astype(np.int64)
+
+
 def _window_start(keys: np.ndarray, start: np.ndarray, window: int) -> np.ndarray:
     """Index of the first row of the same customer inside ``(t - window, t)``."""
     return np.maximum(np.searchsorted(keys, keys - window, side="right"), start)
 
 
+def _window_sums(values: list[np.ndarray], lo: np.ndarray, own: np.ndarray) -> list[np.ndarray]:
+    """Per row, the sum of each sorted array over ``[lo, own)``, added newest first.
+
+    Summed directly rather than as differences of running totals: the result then depends only on
+    the rows inside the window, never on how much history precedes it, so a customer's features
+    are bit-identical whether their older transactions were pruned or not.
+    """
+    n = own - lo
+    totals = [np.zeros(n.size) for _ in values]
+    active = np.flatnonzero(n > 0)
+    back = 1
+    while active.size:
+        at = own[active] - back
+        for total, value in zip(totals, values, strict=True):
+            total[active] += value[at]
+        back += 1
+        active = active[n[active] >= back]
+    return totals
+
+
 def behaviour(
-    customers: np.ndarray, pairs: np.ndarray, seconds: np.ndarray, amount: np.ndarray
+    customers: np.ndarray,
+    pairs: np.ndarray,
+    seconds: np.ndarray,
+    amount: np.ndarray,
+    *,
+    window: int,
+    max_events: int,
 ) -> dict[str, np.ndarray]:
     """Velocity and habit features, in input order, from integer customer and customer-merchant
-    codes, epoch seconds and amounts. Pure numpy, shared by training, batch scoring and the API."""
+    codes, epoch seconds and amounts; each row sees only its history (see the module)."""
     t = seconds - (seconds.min() if seconds.size else 0)
-    span = int(t.max() if t.size else 0) + HISTORY_SECONDS + 1
+    span = int(t.max() if t.size else 0) + window + 1
 
-    order = np.lexsort((t, customers))
+    # Ties within a second are ordered by amount, so sums add the same values in the same order
+    # whichever rows arrived first.
+    order = np.lexsort((amount, t, customers))
     keys = customers[order] * span + t[order]
     t_sorted, amount_sorted = t[order], amount[order]
     own = np.searchsorted(keys, keys, side="left")  # rows strictly before this one, globally
     start = np.searchsorted(keys, customers[order] * span, side="left")  # first row of the customer
-    csum = np.concatenate([[0.0], np.cumsum(amount_sorted)])
-    csq = np.concatenate([[0.0], np.cumsum(amount_sorted**2)])
+    first = np.maximum(_window_start(keys, start, window), own - max_events)  # the history: [first, own)
+    csmall = np.concatenate([[0], np.cumsum(amount_sorted < SMALL_AMOUNT)])
 
-    def count(window: int) -> np.ndarray:
-        return own - _window_start(keys, start, window)
+    def lo(span_seconds: int) -> np.ndarray:
+        return np.maximum(_window_start(keys, start, span_seconds), first)
 
-    lo30 = _window_start(keys, start, HISTORY_SECONDS)
-    n30 = own - lo30
-    sum30 = csum[own] - csum[lo30]
-    mean30 = np.divide(sum30, n30, out=np.zeros_like(sum30), where=n30 > 0)
-    var30 = np.divide(csq[own] - csq[lo30], n30, out=np.zeros_like(sum30), where=n30 > 0) - mean30**2
-    std30 = np.sqrt(np.clip(var30, 0, None))
-    lo24 = _window_start(keys, start, DAY)
-    previous = np.where(own > start, t_sorted[np.maximum(own - 1, 0)], -1)
-    hours_since = np.where(previous >= 0, (t_sorted - previous) / HOUR, HISTORY_SECONDS / HOUR)
+    n = own - first
+    lo24 = lo(DAY)
+    total, squares = _window_sums([amount_sorted, amount_sorted**2], first, own)
+    (sum24,) = _window_sums([amount_sorted], lo24, own)
+    mean = np.divide(total, n, out=np.zeros_like(total), where=n > 0)
+    var = np.divide(squares, n, out=np.zeros_like(total), where=n > 0) - mean**2
+    std = np.sqrt(np.clip(var, 0, None))
+    # Hours since the previous transaction in the history; the window's length when there is none,
+    # so the value is capped at the window everywhere.
+    previous = t_sorted[np.maximum(own - 1, 0)]
+    hours_since = np.where(own > first, (t_sorted - previous) / HOUR, window / HOUR)
 
+    position = np.empty(t.size, dtype=np.int64)
+    position[order] = np.arange(t.size)
     pair_order = np.lexsort((t, pairs))
     pair_keys = pairs[pair_order] * span + t[pair_order]
     pair_prev = np.searchsorted(pair_keys, pair_keys, side="left") - 1
     same_pair = (pair_prev >= 0) & (pair_keys[np.maximum(pair_prev, 0)] // span == pair_keys // span)
-    gap = t[pair_order] - t[pair_order][np.maximum(pair_prev, 0)]
+    previous_row = pair_order[np.maximum(pair_prev, 0)]
+    in_history = position[previous_row] >= first[position[pair_order]]
     seen = np.empty(t.size, dtype=bool)
-    seen[pair_order] = same_pair & (gap <= HISTORY_SECONDS)
+    seen[pair_order] = same_pair & in_history
 
     sorted_features = {
-        "txn_count_1h": count(HOUR),
+        "txn_count_1h": own - lo(HOUR),
         "txn_count_24h": own - lo24,
-        "txn_count_7d": count(7 * DAY),
-        "amount_sum_24h": csum[own] - csum[lo24],
-        "amount_ratio_to_mean_30d": np.where(n30 > 0, amount_sorted / np.maximum(mean30, 0.01), 1.0),
-        "amount_zscore_30d": np.where(n30 > 1, (amount_sorted - mean30) / np.maximum(std30, 1.0), 0.0),
+        "txn_count_7d": own - lo(7 * DAY),
+        "small_txn_count_24h": csmall[own] - csmall[lo24],
+        "amount_sum_24h": sum24,
+        "amount_ratio_to_mean": np.where(n > 0, amount_sorted / np.maximum(mean, 0.01), 1.0),
+        "amount_zscore": np.where(n > 1, (amount_sorted - mean) / np.maximum(std, 1.0), 0.0),
         "hours_since_last": hours_since,
-        "txn_count_30d": n30,
+        "txn_count_window": n,
     }
-    result = {"new_merchant_30d": (~seen).astype(float)}
+    result = {"new_merchant": (~seen).astype(float)}
     for name, values in sorted_features.items():
         restored = np.empty(values.shape, dtype=float)
         restored[order] = values
@@ -118,45 +255,58 @@ def behaviour(
     return result
 
 
-def assemble(
-    frame: Mapping[str, Any], seconds: np.ndarray, behavioural: dict[str, np.ndarray]
+def compute(
+    spec: FeatureSpec, frame: Mapping[str, Any], keys: Sequence[Any] | np.ndarray, history: Events
 ) -> dict[str, np.ndarray]:
-    """All features of ``frame``'s rows (a DataFrame or a dict of columns), given their
-    behavioural features, as named columns."""
+    """Every feature of ``frame``'s rows (a DataFrame or a dict of columns) as named columns.
+
+    ``keys`` are the rows' customer keys, as ``history`` names customers; ``history`` holds the
+    transactions known before (in any order: a history row later than a frame row is not seen by
+    it). The frame's own earlier rows count too, as if replayed through a store in time order.
+    """
+    seconds = to_seconds(frame["timestamp"])
+    merchants = np.asarray(frame["merchant_id"], dtype=object)
+    all_customers = np.concatenate([history.customer, np.asarray(keys, dtype=object)])
+    all_merchants = np.concatenate([history.merchant, merchants])
+    customers = _codes(all_customers)
+    pairs = _codes(customers * (int(all_merchants.size) + 1) + _codes(all_merchants))
+    behavioural = behaviour(
+        customers,
+        pairs,
+        np.concatenate([history.seconds, seconds]),
+        np.concatenate([history.amount, np.asarray(frame["amount"], dtype=float)]),
+        window=spec.window,
+        max_events=spec.max_events,
+    )
     amount = np.asarray(frame["amount"], dtype=float)
-    columns = {
+    columns: dict[str, np.ndarray] = {
         "amount": amount,
         "log_amount": np.log1p(amount),
         "hour": ((seconds % DAY) // HOUR).astype(float),
-        "distance_from_home_km": np.asarray(frame["distance_from_home_km"], dtype=float),
-        **behavioural,
+        **{name: values[len(history) :] for name, values in behavioural.items()},
     }
-    for name in CATEGORICAL:
-        columns[name] = np.asarray(frame[name], dtype=object)
-    return {name: columns[name] for name in FEATURES}
+    for name in spec.optional_numeric:
+        columns[name] = np.asarray(frame[name], dtype=float)
+    for name in spec.categories:
+        values = np.asarray(frame[name], dtype=object)
+        columns[name] = np.array(
+            ["missing" if v is None or pd.isna(v) else str(v) for v in values], dtype=object
+        )
+    return {name: columns[name] for name in spec.names}
 
 
-def build_features(frame: pd.DataFrame) -> pd.DataFrame:
-    """Features for every row of ``frame`` (any order), computed only from earlier rows."""
-    seconds = to_seconds(frame["timestamp"])
-    customers = pd.factorize(frame["customer_id"])[0].astype(np.int64)
-    pairs = pd.factorize(frame["customer_id"].astype(str) + "|" + frame["merchant_id"].astype(str))[0]
-    amount = frame["amount"].to_numpy(dtype=float)
-    behavioural = behaviour(customers, pairs.astype(np.int64), seconds, amount)
-    return pd.DataFrame(assemble(frame, seconds, behavioural), index=frame.index)
+def build_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
+    """Features for every row of a table (any order), computed only from its earlier rows."""
+    return pd.DataFrame(
+        compute(spec, frame, frame["customer_id"].to_numpy(), Events.empty()), index=frame.index
+    )
 
 
-def to_matrix(features: Mapping[str, Any]) -> np.ndarray:
-    """Numeric matrix for the models: numeric features, then one-hot categoricals.
-
-    ``features`` is a DataFrame or a dict of columns, as long as it holds every feature. One-hot
-    columns (rather than a model's native categorical support) keep single-row scoring fast.
-    """
-    columns = [np.asarray(features[name], dtype=float) for name in NUMERIC]
-    for name, choices in CATEGORICAL.items():
+def to_matrix(spec: FeatureSpec, features: Mapping[str, Any]) -> np.ndarray:
+    """Numeric matrix for the models: numeric features, then one-hot categoricals (an unseen level
+    is all zeros). One-hot columns keep single-row scoring fast."""
+    columns = [np.asarray(features[name], dtype=float) for name in spec.numeric]
+    for name, levels in spec.categories.items():
         values = np.asarray(features[name], dtype=object)
-        columns += [(values == choice).astype(float) for choice in choices]
+        columns += [(values == level).astype(float) for level in levels]
     return np.column_stack(columns)
-
-
-MATRIX_COLUMNS = NUMERIC + [f"{name}={choice}" for name, choices in CATEGORICAL.items() for choice in choices]

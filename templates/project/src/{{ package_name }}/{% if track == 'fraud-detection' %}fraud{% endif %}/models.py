@@ -1,12 +1,14 @@
 """Model wrappers: the candidate, two baselines, and the scorer that serves them.
 
-The scorer carries the decision threshold and each customer's last 30 days of transactions, so
-batch scoring and the API compute features exactly as training did.
+The scorer carries the feature spec, the fitted decision policies and, for reasons, each feature's
+reference value (training medians and most common levels): aggregates only, never transactions.
+Customer history comes from the live state (see ``state``), not from the artifact.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -17,8 +19,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .config import ModelConfig
-from .features import CATEGORICAL, MONITORED_NUMERIC, NUMERIC, assemble, behaviour, to_matrix, to_seconds
-from .schema import INPUT_COLUMNS
+from .features import Events, FeatureSpec, compute, to_matrix
+from .policy import Policy, PolicyKind
+
+TOP_REASONS = 3
 
 
 class Classifier(Protocol):
@@ -32,18 +36,24 @@ class Classifier(Protocol):
 class RulesBaseline:
     """What a fraud team writes before any model: points for well-known red flags."""
 
+    def __init__(self, spec: FeatureSpec) -> None:
+        self.spec = spec
+
     def fit(self, x: np.ndarray, y: np.ndarray) -> RulesBaseline:
         """Rules have nothing to learn."""
         return self
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Share of red flags raised, as a score in [0, 1]."""
-        col = {name: x[:, i] for i, name in enumerate(NUMERIC)}
+        col = {name: x[:, i] for i, name in enumerate(self.spec.numeric)}
+        far = col.get("distance_from_home_km", np.zeros(len(x))) > 300
         flags = np.column_stack(
             [
-                col["amount_ratio_to_mean_30d"] > 5,
+                col["amount_ratio_to_mean"] > 5,
                 col["txn_count_1h"] >= 3,
-                (col["new_merchant_30d"] > 0) & (col["distance_from_home_km"] > 300),
+                (col["new_merchant"] > 0) & far
+                if "distance_from_home_km" in col
+                else col["small_txn_count_24h"] >= 2,
                 col["amount"] > 1000,
             ]
         )
@@ -87,81 +97,116 @@ def make_logistic_baseline(seed: int) -> Classifier:
     )
 
 
+@dataclass(frozen=True)
+class Reason:
+    """One feature's contribution to a score (probability points, or log-odds for lightgbm)."""
+
+    feature: str
+    value: str
+    contribution: float
+
+    def text(self) -> str:
+        """``feature=value (+0.123)``."""
+        return f"{self.feature}={self.value} ({self.contribution:+.3f})"
+
+
+def reference_row(spec: FeatureSpec, features: pd.DataFrame) -> np.ndarray:
+    """The matrix row of a typical transaction: numeric medians and the most common levels."""
+    typical: dict[str, Any] = {name: [float(features[name].median())] for name in spec.numeric}
+    for name in spec.categorical:
+        typical[name] = [str(features[name].mode().iloc[0])]
+    return to_matrix(spec, typical)[0]
+
+
 class FraudScorer:
-    """A fitted estimator with its threshold and the serving history of every customer.
+    """A fitted estimator with its feature spec, its decision policies and reason references."""
 
-    Scoring a request joins each customer's stored history (plain numpy arrays, indexed by
-    customer at load time) with the request's rows and runs the same feature code as training.
-    """
-
-    def __init__(self, estimator: Any, threshold: float, history: pd.DataFrame) -> None:
+    def __init__(
+        self,
+        estimator: Any,
+        spec: FeatureSpec,
+        policies: Mapping[PolicyKind, Policy],
+        serving: PolicyKind,
+        reference: np.ndarray | None = None,
+    ) -> None:
         self.estimator = estimator
-        self.threshold = threshold
-        self.history = history.loc[:, list(INPUT_COLUMNS)].reset_index(drop=True)
-        self._index()
+        self.spec = spec
+        self.policies = dict(policies)
+        self.policy = self.policies[serving]
+        self.reference = reference
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {"estimator": self.estimator, "threshold": self.threshold, "history": self.history}
+    @property
+    def threshold(self) -> float:
+        """The score cut of the threshold policy (reports)."""
+        return self.policies["threshold"].threshold
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._index()
-
-    def _index(self) -> None:
-        frame = self.history
-        seconds = to_seconds(frame["timestamp"]) if len(frame) else np.zeros(0, dtype=np.int64)
-        amount = frame["amount"].to_numpy(dtype=float)
-        merchants = frame["merchant_id"].to_numpy(dtype=object)
-        groups = frame.groupby("customer_id", sort=False).indices
-        self._by_customer: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {
-            str(customer): (seconds[rows], amount[rows], merchants[rows]) for customer, rows in groups.items()
-        }
-
-    def columns(self, frame: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        """Features of ``frame``'s rows (a DataFrame or a dict of columns) as named columns,
-        using the stored history for each customer's earlier transactions."""
-        seconds = to_seconds(frame["timestamp"])
-        customers = np.asarray(frame["customer_id"], dtype=object)
-        merchants = np.asarray(frame["merchant_id"], dtype=object)
-        code = {customer: i for i, customer in enumerate(dict.fromkeys(customers))}
-        empty = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=object))
-        history = [(code[c], self._by_customer.get(str(c), empty)) for c in code]
-        all_customers = np.concatenate(
-            [np.full(h[0].size, i, dtype=np.int64) for i, h in history]
-            + [np.array([code[c] for c in customers], dtype=np.int64)]
-        )
-        all_merchants = np.concatenate([h[2] for _, h in history] + [merchants])
-        all_seconds = np.concatenate([h[0] for _, h in history] + [seconds])
-        all_amount = np.concatenate([h[1] for _, h in history] + [np.asarray(frame["amount"], dtype=float)])
-        pair_names = np.array([f"{c}|{m}" for c, m in zip(all_customers, all_merchants, strict=True)])
-        pairs = np.unique(pair_names, return_inverse=True)[1].astype(np.int64)
-        behavioural = behaviour(all_customers, pairs, all_seconds, all_amount)
-        n = seconds.size
-        return assemble(frame, seconds, {name: values[-n:] for name, values in behavioural.items()})
-
-    def features(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Features of ``frame``'s rows as a DataFrame (for monitoring and reports)."""
-        return pd.DataFrame(self.columns(frame), index=frame.index)
+    def features(self, frame: Mapping[str, Any], keys: Any, history: Events) -> dict[str, np.ndarray]:
+        """Features of ``frame``'s rows, given the customers' known history."""
+        return compute(self.spec, frame, keys, history)
 
     def score_features(self, features: Mapping[str, Any]) -> np.ndarray:
         """Fraud probability for already-built features."""
-        return np.asarray(self.estimator.predict_proba(to_matrix(features))[:, 1], dtype=float)
+        return np.asarray(self.estimator.predict_proba(to_matrix(self.spec, features))[:, 1], dtype=float)
 
-    def score(self, frame: Mapping[str, Any]) -> np.ndarray:
-        """Fraud probability for each transaction in ``frame``."""
-        return self.score_features(self.columns(frame))
+    def alerts(self, scores: np.ndarray, amount: Any) -> np.ndarray:
+        """The serving policy's verdicts."""
+        return self.policy.alerts(scores, np.asarray(amount, dtype=float))
+
+    def reasons(self, features: Mapping[str, Any], rows: np.ndarray) -> list[list[Reason]]:
+        """The top features behind the score of each row in ``rows`` (indices).
+
+        lightgbm: its exact TreeSHAP contributions (``pred_contrib``). Other models: how much the
+        score drops when a feature is set to its reference value (the training median or most
+        common level), all features of all rows in one model call.
+        """
+        if rows.size == 0:
+            return []
+        x = to_matrix(self.spec, features)[rows]
+        groups = self.spec.groups
+        if type(self.estimator).__name__ == "LGBMClassifier":
+            contrib = np.asarray(self.estimator.predict(x, pred_contrib=True))[:, :-1]
+            effect = np.column_stack([contrib[:, cols].sum(axis=1) for _, cols in groups])
+        else:
+            if self.reference is None:
+                return [[] for _ in rows]
+            probes = np.repeat(x, len(groups), axis=0)
+            for g, (_, cols) in enumerate(groups):
+                probes[g :: len(groups), cols] = self.reference[cols]
+            scored = self.estimator.predict_proba(np.vstack([x, probes]))[:, 1]  # one model call
+            base, replaced = scored[: len(rows)], scored[len(rows) :].reshape(len(rows), len(groups))
+            effect = base[:, None] - replaced
+        result = []
+        for i, row in enumerate(rows):
+            top = np.argsort(-effect[i], kind="stable")[:TOP_REASONS]
+            result.append(
+                [
+                    Reason(groups[g][0], _shown(features[groups[g][0]][row]), round(float(effect[i, g]), 6))
+                    for g in top
+                    if effect[i, g] > 0
+                ]
+            )
+        return result
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.4g}"
+    return str(value)
 
 
 def monitored(
-    features: Mapping[str, Any], scores: np.ndarray, threshold: float
+    spec: FeatureSpec, features: Mapping[str, Any], scores: np.ndarray, alerts: np.ndarray
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per record, the monitored feature values and the model's output, as the prediction log keeps
     them: at full precision, so monitoring compares exactly what the reference holds."""
-    numeric = {name: np.asarray(features[name], dtype=float) for name in MONITORED_NUMERIC}
-    categorical = {name: np.asarray(features[name], dtype=object) for name in CATEGORICAL}
+    numeric = {name: np.asarray(features[name], dtype=float) for name in spec.monitored_numeric}
+    categorical = {name: np.asarray(features[name], dtype=object) for name in spec.categorical}
     rows = [
         {**{k: float(v[i]) for k, v in numeric.items()}, **{k: str(v[i]) for k, v in categorical.items()}}
         for i in range(len(scores))
     ]
-    outputs = [{"score": float(s), "decision": "review" if s >= threshold else "approve"} for s in scores]
+    outputs = [
+        {"score": float(s), "decision": "review" if a else "approve"}
+        for s, a in zip(scores, alerts, strict=True)
+    ]
     return rows, outputs

@@ -27,10 +27,18 @@ def pr_curves(y: np.ndarray, scores: dict[str, np.ndarray], path: Path) -> None:
         ax.legend(loc="upper right")
 
 
-def savings_curve(thresholds: np.ndarray, net: np.ndarray, chosen: float, path: Path) -> None:
-    """Net savings by threshold, with the threshold chosen on the validation period."""
-    with figure(path, (6, 4.5)) as ax:
-        ax.plot(thresholds, net, color="#2c3e50")
+def savings_curve(
+    thresholds: np.ndarray,
+    net: np.ndarray,
+    per_day: np.ndarray,
+    chosen: float,
+    capacity: float,
+    path: Path,
+) -> None:
+    """Net savings and alerts per day by threshold, with the review capacity and the threshold
+    chosen on the validation period."""
+    with figure(path, (6.5, 4.5)) as ax:
+        ax.plot(thresholds, net, color="#2c3e50", label="net savings")
         ax.axvline(chosen, color="#c0392b", linestyle="--", label=f"chosen threshold {chosen:.3f}")
         ax.axhline(0, color="grey", linestyle=":", label="block nothing")
         ax.set(
@@ -39,6 +47,11 @@ def savings_curve(thresholds: np.ndarray, net: np.ndarray, chosen: float, path: 
             title="Net savings by threshold (test period)",
         )
         ax.legend(loc="lower left")
+        right = ax.twinx()
+        right.plot(thresholds, per_day, color="#27ae60", alpha=0.7)
+        right.axhline(capacity, color="#27ae60", linestyle="-.", label=f"review capacity {capacity:g}/day")
+        right.set(ylabel="alerts per day", yscale="log")
+        right.legend(loc="upper right")
 
 
 def calibration(y: np.ndarray, scores: np.ndarray, path: Path, bins: int = 10) -> None:

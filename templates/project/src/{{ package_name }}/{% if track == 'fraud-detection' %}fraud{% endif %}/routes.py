@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timezone
 from typing import Annotated, Any, Literal
 
+import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,8 +18,10 @@ from ..io.workspace import Workspace
 from ..monitoring.predlog import Recorder, recorder
 from ..serving.holder import current_service
 from .config import Config
-from .models import FraudScorer, monitored
+from .live import LiveScorer, ensure_state
+from .models import monitored
 from .schema import Transaction
+from .state import CustomerKeys, open_state
 
 TITLE = "Fraud scoring API"
 DESCRIPTION = "Scores card transactions and flags the ones worth an analyst's review."
@@ -30,9 +33,19 @@ HARD_MAX_BATCH = 1000
 class FraudService:
     """The promoted model as the API uses it."""
 
-    scorer: FraudScorer
+    live: LiveScorer
     version: str
     recorder: Recorder | None
+
+
+class ReasonOut(BaseModel):
+    """A feature behind a review decision and how much it raised the score."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    feature: str
+    value: str
+    contribution: float
 
 
 class Prediction(BaseModel):
@@ -43,7 +56,8 @@ class Prediction(BaseModel):
     transaction_id: str
     fraud_score: float = Field(ge=0, le=1)
     decision: Literal["review", "approve"]
-    threshold: float
+    threshold: float = Field(description="this transaction's score cut under the serving policy")
+    reasons: list[ReasonOut] = Field(default_factory=list, description="top features, reviews only")
     model_version: str
 
 
@@ -60,7 +74,9 @@ def load_service(cfg: Config) -> FraudService:
     """Load the promoted model, verified against its manifest."""
     bundle, manifest = load_artifact(Workspace.of(cfg).model, kind="fraud-model")
     log = recorder(Workspace.of(cfg).prediction_log, cfg.prediction_log, Transaction)
-    return FraudService(bundle["scorer"], manifest["version"], log)
+    ensure_state(cfg)
+    live = LiveScorer(bundle["scorer"], open_state(cfg), CustomerKeys(cfg.prediction_log.hash_key_env))
+    return FraudService(live, manifest["version"], log)
 
 
 ServiceDep = Annotated[FraudService, Depends(current_service)]
@@ -90,19 +106,22 @@ async def predict(
 ) -> Prediction | BatchPrediction:
     """Score one transaction (an object) or several (a list, at most ``serving.max_batch``).
 
-    Scoring takes about a millisecond of CPU, so it runs on the event loop: a worker thread would
-    only add a hand-off, and the loop's thread is the one whose native thread pools are limited.
+    Each transaction is added to its customer's live history as it is scored. Scoring (with the
+    state's read and write) takes about a millisecond of CPU, so it runs on the event loop: a worker
+    thread would only add a hand-off, and the loop's thread is the one whose native thread pools are
+    limited.
     """
     transactions = body if isinstance(body, list) else [body]
     limit = request.app.state.config.serving.max_batch
     if len(transactions) > limit:
         raise HTTPException(422, f"at most {limit} transactions per request (got {len(transactions)})")
     started = time.perf_counter()
-    scorer = service.scorer
-    features = scorer.columns(_columns(transactions))
-    scores = scorer.score_features(features)
+    columns = _columns(transactions)
+    verdicts = service.live.score(columns)
+    scorer = service.live.scorer
+    cuts = scorer.policy.cut(np.asarray(columns["amount"], dtype=float))
     if service.recorder is not None:
-        rows, outputs = monitored(features, scores, scorer.threshold)
+        rows, outputs = monitored(scorer.spec, verdicts.features, verdicts.scores, verdicts.alerts)
         service.recorder.record(
             origin="api",
             model_version=service.version,
@@ -113,16 +132,21 @@ async def predict(
         )
     metrics = request.app.state.metrics
     predictions = []
-    for t, score in zip(transactions, scores, strict=True):
-        decision: Literal["review", "approve"] = "review" if score >= scorer.threshold else "approve"
-        metrics.predictions.observe(float(score))
+    for i, t in enumerate(transactions):
+        score = float(verdicts.scores[i])
+        decision: Literal["review", "approve"] = "review" if verdicts.alerts[i] else "approve"
+        metrics.predictions.observe(score)
         metrics.decisions.labels(decision).inc()
         predictions.append(
             Prediction(
                 transaction_id=t.transaction_id,
-                fraud_score=round(float(score), 6),
+                fraud_score=score,
                 decision=decision,
-                threshold=round(scorer.threshold, 6),
+                threshold=round(float(cuts[i]), 6),
+                reasons=[
+                    ReasonOut(feature=r.feature, value=r.value, contribution=r.contribution)
+                    for r in verdicts.reasons[i]
+                ],
                 model_version=service.version,
             )
         )

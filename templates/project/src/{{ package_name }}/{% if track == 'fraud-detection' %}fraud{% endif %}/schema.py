@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
-Channel = Literal["pos", "online", "atm"]
-Category = Literal[
-    "grocery",
-    "fuel",
-    "restaurants",
-    "travel",
-    "electronics",
-    "fashion",
-    "entertainment",
-    "health",
-    "digital_goods",
-    "cash",
-]
-Device = Literal["terminal", "mobile", "desktop"]
-CHANNELS: tuple[str, ...] = get_args(Channel)
-CATEGORIES: tuple[str, ...] = get_args(Category)
-DEVICES: tuple[str, ...] = get_args(Device)
+# Category values are learned from the training data, not fixed here: any short lower-case label.
+Label = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_ -]*$")]
 
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Amount = Annotated[float, Strict(), Field(gt=0, le=50_000, description="transaction amount, USD")]
@@ -68,10 +53,11 @@ class Transaction(BaseModel):
     merchant_id: Identifier
     timestamp: Timestamp
     amount: Amount
-    category: Category
-    channel: Channel
-    device_type: Device
-    distance_from_home_km: Distance
+    category: Label
+    # Optional: a source without these columns still scores; the features that need them drop out.
+    channel: Label | None = None
+    device_type: Label | None = None
+    distance_from_home_km: Distance | None = None
 
 
 class LabeledTransaction(Transaction):
@@ -81,4 +67,5 @@ class LabeledTransaction(Transaction):
 
 
 INPUT_COLUMNS: tuple[str, ...] = tuple(Transaction.model_fields)
+OPTIONAL_INPUTS: tuple[str, ...] = ("channel", "device_type", "distance_from_home_km")
 LABEL = "is_fraud"

@@ -1,9 +1,12 @@
 """Seeded synthetic card transactions that behave like the real problem.
 
 Customers have histories: a typical spend, usual merchants, a channel mix and a home area.
-About 0.5-1 % of transactions are fraud, injected as incidents that take behavioural features to
-catch: bursts of online purchases at new merchants, amounts far above the customer's own habit, and
-card-present use far from home. Legitimate look-alikes (big purchases, travel) keep it honest.
+About 0.5-1 % of transactions are fraud, injected as incidents. Some take behavioural features to
+catch: bursts of online purchases at new merchants, amounts far above the customer's own habit,
+card-present use far from home, small test charges just before a large one. Some overlap
+legitimate behaviour by design: account takeover on the customer's usual device and merchant,
+cloned cards used like the owner would, and friendly fraud (the customer's own purchase, disputed).
+Legitimate look-alikes (big purchases, travel, sprees, small app charges) keep it honest.
 A "shifted" period (inflated amounts, more online and night-time traffic) drives the drift demo.
 """
 
@@ -14,7 +17,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .schema import CATEGORIES, CHANNELS
+# The synthetic world's levels; real data brings its own (the features learn them from the data).
+CATEGORIES = (
+    "grocery",
+    "fuel",
+    "restaurants",
+    "travel",
+    "electronics",
+    "fashion",
+    "entertainment",
+    "health",
+    "digital_goods",
+    "cash",
+)
+CHANNELS = ("pos", "online", "atm")
+DEVICES = ("terminal", "mobile", "desktop")
 
 _DAY = 86_400
 _CATEGORY_SCALE = np.array([1.0, 1.2, 0.9, 4.0, 3.0, 1.8, 1.1, 1.3, 0.8, 2.0])
@@ -80,6 +97,8 @@ def _legitimate(
     amounts[big] *= rng.uniform(3, 15, big.sum())
     elsewhere = big & (rng.random(n) < 0.6)
     merchants[elsewhere] = rng.integers(0, pop.merchant_category.size, elsewhere.sum())
+    micro = rng.random(n) < 0.01  # legitimate small charges: app stores, parking, trial sign-ups
+    amounts[micro] = rng.uniform(0.5, 4.99, micro.sum())
     if shift:
         amounts *= 1.8
     distance = rng.exponential(6.0, n)
@@ -136,7 +155,9 @@ def _fraud(
         customer = int(rng.choice(pop.activity.size, p=pop.activity / pop.activity.sum()))
         typical = pop.typical_amount[customer]
         t0 = start + int(rng.integers(_DAY * 2, days * _DAY))
-        pattern = rng.choice(4, p=[0.35, 0.3, 0.2, 0.15])
+        pattern = rng.choice(7, p=[0.22, 0.18, 0.14, 0.1, 0.14, 0.12, 0.1])
+        usual_channel = int(_draw_channels(rng, pop.channel_mix[customer : customer + 1])[0])
+        known = False  # incidents at the customer's own merchants
         if pattern == 0:  # burst of online purchases at new merchants
             k = int(rng.integers(2, 6))
             seconds = t0 + np.sort(rng.integers(0, 7200, k))
@@ -159,15 +180,44 @@ def _fraud(
             channel = rng.choice([0, 2], k, p=[0.6, 0.4])
             device = np.zeros(k, dtype=np.int64)
             distance = rng.uniform(100, 6000, k)
-        else:  # a cloned card used like the owner would: hard to catch by design
+        elif pattern == 3:  # a cloned card used like the owner would: hard to catch by design
             k = 1
             seconds = np.array([t0])
             amount = typical * rng.lognormal(0.3, 0.5, k)
             channel = np.zeros(k, dtype=np.int64)
             device = np.zeros(k, dtype=np.int64)
             distance = rng.exponential(15.0, k)
-        merchant = rng.integers(0, n_merchants, k)
-        category = np.where(rng.random(k) < 0.5, rng.choice(_RISKY, k), pop.merchant_category[merchant])
+        elif pattern == 4:  # account takeover: the customer's device type, channel and merchants
+            k = int(rng.integers(1, 3))
+            seconds = t0 + np.sort(rng.integers(0, 3 * _DAY, k))
+            amount = typical * rng.lognormal(0.9, 0.4, k)
+            channel = np.full(k, usual_channel if usual_channel != 2 else 1)
+            device = np.where(channel == 1, 1, 0)
+            distance = rng.exponential(6.0, k)
+            known = True
+        elif pattern == 5:  # card testing: small charges at new online merchants, then a large one
+            tests = int(rng.integers(1, 4))
+            k = tests + 1
+            seconds = t0 + np.concatenate(
+                [np.sort(rng.integers(0, 1800, tests)), [1800 + int(rng.integers(600, 3 * 3600))]]
+            )
+            amount = np.concatenate([rng.uniform(0.5, 4.99, tests), typical * rng.uniform(2, 10, 1)])
+            channel, device = np.full(k, 1), np.full(k, int(rng.choice([1, 2])))
+            distance = rng.uniform(20, 3000, k)
+        else:  # friendly fraud: the customer's own ordinary purchase, disputed later
+            k = 1
+            seconds = np.array([t0])
+            amount = typical * rng.lognormal(0.2, 0.5, k)
+            channel = np.full(k, usual_channel)
+            device = np.where(channel == 1, rng.choice([1, 2], k), 0)
+            distance = rng.exponential(6.0, k)
+            known = True
+        if known:
+            merchant = pop.favourites[customer, rng.integers(0, pop.favourites.shape[1], k)]
+            category = pop.merchant_category[merchant]
+        else:
+            merchant = rng.integers(0, n_merchants, k)
+            category = np.where(rng.random(k) < 0.5, rng.choice(_RISKY, k), pop.merchant_category[merchant])
         category = np.where(channel == 2, CATEGORIES.index("cash"), category)
         for key, value in (
             ("customer", np.full(k, customer)),
@@ -203,6 +253,8 @@ def simulate(
     legit = _legitimate(pop, rng, rows - n_fraud, origin, days, shift)
     fraud = _fraud(pop, rng, n_fraud, origin, days)
     cols = {key: np.concatenate([legit[key], fraud[key]]) for key in legit}
+    inside = cols["seconds"] < origin + days * _DAY  # incidents that run past the period end there
+    cols = {key: value[inside] for key, value in cols.items()}
     order = np.argsort(cols["seconds"], kind="stable")
     cols = {key: value[order] for key, value in cols.items()}
     n = order.size
@@ -215,7 +267,7 @@ def simulate(
             "amount": np.round(np.clip(cols["amount"], 0.5, 49_999.0), 2),
             "category": np.asarray(CATEGORIES)[cols["category"]],
             "channel": np.asarray(CHANNELS)[cols["channel"]],
-            "device_type": np.asarray(["terminal", "mobile", "desktop"])[cols["device"]],
+            "device_type": np.asarray(DEVICES)[cols["device"]],
             "distance_from_home_km": np.round(np.clip(cols["distance"], 0, 20_000), 2),
             "is_fraud": cols["fraud"],
         }

@@ -1,8 +1,10 @@
 """The fraud-detection track: what the shared lifecycle asks of it, and nothing else.
 
-Data: seeded synthetic card transactions and two monitoring batches. Training: the candidate and
-two baselines (logistic regression, rules) on the same point-in-time features, each with its
-alert threshold chosen on the validation period. Evaluation: net savings on the test period.
+Data: seeded synthetic card transactions (or your own file) and two monitoring batches. Training:
+the candidate and two baselines (logistic regression, rules) on the same point-in-time features,
+each with both decision policies fitted on the validation period within the review capacity.
+Evaluation: net savings under the configured cost model on the test period. Serving: features
+from the live customer state, which every scored transaction updates.
 """
 
 from __future__ import annotations
@@ -22,15 +24,25 @@ from ..io.workspace import Workspace
 from ..monitoring.predlog import recorder
 from . import data, evaluation, routes
 from .config import Config
-from .features import CATEGORICAL, MONITORED_NUMERIC, build_features, to_matrix, to_seconds
-from .metrics import best_threshold, pr_auc
-from .models import FraudScorer, RulesBaseline, make_candidate, make_logistic_baseline, monitored
+from .features import build_features, to_matrix
+from .live import score_batch
+from .metrics import pr_auc
+from .models import (
+    FraudScorer,
+    RulesBaseline,
+    make_candidate,
+    make_logistic_baseline,
+    monitored,
+    reference_row,
+)
+from .policy import KINDS, fit
 from .routes import FraudService
 from .schema import LABEL, Transaction
+from .state import seed
 
 
 class FraudTrack:
-    """Card-transaction fraud scoring with a cost-based review threshold."""
+    """Card-transaction fraud scoring with a cost-based, capacity-bounded review policy."""
 
     name = "fraud-detection"
     model_kind = "fraud-model"
@@ -45,49 +57,50 @@ class FraudTrack:
     commands: tuple[Command[Config], ...] = ()
 
     def make_data(self, cfg: Config, rows: int | None) -> DataOutcome:
-        """Generate the training data and two monitoring batches (clean and shifted), validated."""
+        """Generate (or read) the training data and write two monitoring batches, validated."""
         return data.generate(cfg, rows)
 
     def train(self, cfg: Config) -> TrainOutcome:
-        """Fit the candidate and the baselines on the training period; thresholds on validation."""
+        """Fit the candidate and the baselines on the training period; policies on validation."""
         frame, data_hash = data.load_labeled(cfg)
-        features = build_features(frame)
+        spec = data.spec_of(cfg, frame)
+        features = build_features(frame, spec)
         y, amount, x = (
             frame[LABEL].to_numpy(dtype=bool),
             frame["amount"].to_numpy(dtype=float),
-            to_matrix(features),
+            to_matrix(spec, features),
         )
         train_mask, valid_mask, _ = data.split(cfg, frame)
         estimators: dict[str, Any] = {
             "candidate": make_candidate(cfg.model, cfg.seed),
             "logistic_regression": make_logistic_baseline(cfg.seed),
-            "rules": RulesBaseline(),
+            "rules": RulesBaseline(spec),
         }
-        seconds = to_seconds(frame["timestamp"])
-        history = frame.loc[seconds > seconds.max() - 30 * 86_400]
         scorers: dict[str, FraudScorer] = {}
         metrics: dict[str, float] = {}
+        typical = reference_row(spec, features.loc[train_mask])
         for name, estimator in estimators.items():
             estimator.fit(x[train_mask], y[train_mask])
             valid_scores = estimator.predict_proba(x[valid_mask])[:, 1]
-            threshold = best_threshold(
-                y[valid_mask], valid_scores, amount[valid_mask], cfg.evaluation.review_cost_per_alert
-            )
-            scorers[name] = FraudScorer(
-                estimator, threshold, history if name == "candidate" else history.iloc[0:0]
-            )
+            policies = {
+                kind: fit(kind, y[valid_mask], valid_scores, amount[valid_mask], cfg) for kind in KINDS
+            }
+            scorers[name] = FraudScorer(estimator, spec, policies, cfg.policy.kind, typical)
             metrics |= {
                 f"{name}.valid_pr_auc": pr_auc(y[valid_mask], valid_scores),
-                f"{name}.threshold": threshold,
+                f"{name}.threshold": policies["threshold"].threshold,
+                f"{name}.expected_loss_margin": min(policies["expected_loss"].margin, 1e9),
             }
         candidate = scorers.pop("candidate")
         reference = features.loc[valid_mask].copy()
         reference["score"] = candidate.score_features(reference)
         reference = reference.sample(n=min(len(reference), 20_000), random_state=cfg.seed)
+        seeded = seed(cfg, frame)
         return TrainOutcome(
             summary=(
-                f"trained {cfg.model.kind} (threshold {candidate.threshold:.3f}) and baselines on "
+                f"trained {cfg.model.kind} ({candidate.policy.describe()}) and baselines on "
                 f"{int(train_mask.sum()):,} rows"
+                + (f"; live state started with {seeded:,} recent transactions" if seeded else "")
             ),
             data_hash=data_hash,
             candidate={"scorer": candidate, "reference": reference},
@@ -96,22 +109,29 @@ class FraudTrack:
         )
 
     def evaluate(self, cfg: Config, candidate: Bundle, baselines: Bundle) -> Evaluation:
-        """Every policy's net savings and ranking on the test period, slices and plots."""
+        """Every system's net savings, alerts per day and ranking on the test period, slices, plots."""
         ev = cfg.evaluation
-        frame, features, data_hash = data.test_period(cfg)
-        y, amount = frame[LABEL].to_numpy(dtype=bool), frame["amount"].to_numpy(dtype=float)
-        scorers: dict[str, FraudScorer] = {"candidate": candidate["scorer"], **baselines}
+        main: FraudScorer = candidate["scorer"]
+        frame, features, data_hash = data.test_period(cfg, main.spec)
+        period = evaluation.Period.of(cfg, frame)
+        scorers: dict[str, FraudScorer] = {"candidate": main, **baselines}
         scores = {name: s.score_features(features) for name, s in scorers.items()}
-        results = {
-            n: evaluation.policy_metrics(y, scores[n], amount, s.threshold, ev) for n, s in scorers.items()
+        results = {n: evaluation.policy_metrics(period, scores[n], s.policy, cfg) for n, s in scorers.items()}
+        results["block_nothing"] = evaluation.nothing(period, cfg)
+        compared = {
+            kind: evaluation.policy_metrics(period, scores["candidate"], main.policies[kind], cfg)
+            for kind in KINDS
         }
-        results["block_nothing"] = evaluation.policy_metrics(y, np.zeros_like(amount), amount, 1.0, ev) | {
-            "pr_auc": float(y.mean())
-        }
-        threshold = scorers["candidate"].threshold
         reports = cfg.paths.reports_dir
-        plots = evaluation.draw(y, scores, amount, threshold, ev, reports)
-        budget = f"{ev.alert_budget_rate:.1%}"
+        plots = evaluation.draw(period, scores, main, cfg, reports)
+        cap = f"{ev.review_capacity_per_day:g}/day"
+        policy_lines = [
+            f"{kind.replace('_', '-')} policy: net savings ${m['net_savings']:,.0f}, "
+            f"{m['alerts_per_day']:.1f} alerts/day (busiest day {m['peak_alerts_per_day']:.0f}), "
+            f"precision {m['precision']:.1%}, recall {m['recall']:.1%}"
+            + (" (serving)" if kind == cfg.policy.kind else "")
+            for kind, m in compared.items()
+        ]
         return Evaluation(
             model=ModelInfo(kind=cfg.model.kind, params=cfg.model.model_dump(exclude={"kind"})),
             data_sha256=data_hash,
@@ -120,9 +140,12 @@ class FraudTrack:
                 key="net_savings", label="Net savings vs. blocking nothing", format="money"
             ),
             extra_metrics=[
-                Metric(key="recall_at_budget", label=f"Recall at {budget} alert budget", format="pct"),
+                Metric(key="recall_at_capacity", label=f"Recall at capacity ({cap})", format="pct"),
                 Metric(key="precision", label="Alert precision", format="pct"),
-                Metric(key="alerts", label="Alerts", format="int"),
+                Metric(
+                    key="alerts_per_day", label=f"Alerts per day (capacity {ev.review_capacity_per_day:g})"
+                ),
+                Metric(key="peak_alerts_per_day", label="Busiest day's alerts", format="int"),
             ],
             systems=[
                 SystemResult(
@@ -132,35 +155,43 @@ class FraudTrack:
                 )
                 for n, r in results.items()
             ],
-            slices=evaluation.slices(
-                y, scores["candidate"], amount, frame["channel"].to_numpy(), threshold, ev
-            ),
+            slices=evaluation.slices(period, scores["candidate"], main.policy, cfg),
             plots=[Plot(path=f"{reports.name}/{file}", title=title) for file, title in plots],
             notes=[
-                "Each policy's threshold is chosen on the validation period to maximise net "
-                f"savings; review cost ${ev.review_cost_per_alert:g} per alert.",
+                f"Serving policy: {main.policy.describe()}. Every system's policy is fitted on the "
+                f"validation period to maximise net savings within the review capacity ({cap}).",
+                "Both policies for the model on the test period: " + "; ".join(policy_lines) + ".",
+                f"Cost model: a caught fraud saves {ev.recovery_rate:.0%} of its amount; each alert "
+                f"costs a ${ev.review_cost_per_alert:g} review; each false alarm also costs "
+                f"${ev.friction_cost_per_false_alarm:g} of customer friction.",
                 "Figures are on the test period (the last days of the data), never seen in "
-                "training or threshold selection.",
+                "training or policy fitting.",
+                *(
+                    [f"Features left out (column absent from the data): {', '.join(main.spec.dropped)}."]
+                    if main.spec.dropped
+                    else []
+                ),
             ],
             evaluation_data={
                 "Period": (
-                    f"last {cfg.split.test_days} days ({len(frame):,} transactions, {int(y.sum())} frauds)"
+                    f"last {cfg.split.test_days} days ({len(frame):,} transactions, "
+                    f"{int(period.y.sum())} frauds)"
                 ),
-                "Fraud amount at stake": f"${amount[y].sum():,.0f}",
+                "Fraud amount at stake": f"${period.amount[period.y].sum():,.0f}",
+                "Review capacity": (
+                    f"{cap} ({evaluation.max_alerts(cfg, period.days):,} alerts over the period)"
+                ),
                 "Data sha256": data_hash,
             },
         )
 
     def score_champion(self, cfg: Config, champion: Bundle) -> float:
-        """The champion's net savings on the same test period, at its own threshold."""
-        frame, features, _ = data.test_period(cfg)
+        """The champion's net savings on the same test period, under its own policy."""
         scorer: FraudScorer = champion["scorer"]
-        y, amount = frame[LABEL].to_numpy(dtype=bool), frame["amount"].to_numpy(dtype=float)
+        frame, features, _ = data.test_period(cfg, scorer.spec)
+        period = evaluation.Period.of(cfg, frame)
         scores = scorer.score_features(features)
-        return float(
-            evaluation.policy_metrics(y, scores, amount, scorer.threshold, cfg.evaluation)["net_savings"]
-            or 0.0
-        )
+        return float(evaluation.policy_metrics(period, scores, scorer.policy, cfg)["net_savings"] or 0.0)
 
     def _batch(self, cfg: Config, source: Path) -> pd.DataFrame:
         return validated(
@@ -172,24 +203,25 @@ class FraudTrack:
         )
 
     def predict(self, cfg: Config, model: Bundle, version: str, source: Path) -> Scored:
-        """Score a file of transactions; the same validation and scorer as the API, logged alike."""
+        """Score a file of transactions from the live state as of its first one (read only),
+        with the API's validation, features, policy and reasons; logged alike."""
         scorer: FraudScorer = model["scorer"]
         frame = self._batch(cfg, source)
         started = time.perf_counter()
-        features = scorer.columns(frame)
-        scores = scorer.score_features(features)
+        verdicts = score_batch(cfg, scorer, frame)
         elapsed_ms = (time.perf_counter() - started) * 1000
         out = pd.DataFrame(
             {
                 "transaction_id": frame["transaction_id"],
-                "fraud_score": np.round(scores, 6),
-                "decision": np.where(scores >= scorer.threshold, "review", "approve"),
+                "fraud_score": verdicts.scores,
+                "decision": np.where(verdicts.alerts, "review", "approve"),
+                "reasons": ["; ".join(r.text() for r in why) for why in verdicts.reasons],
                 "model_version": version,
             }
         )
         log = recorder(Workspace.of(cfg).prediction_log, cfg.prediction_log, Transaction)
         if log is not None and len(frame):
-            rows, outputs = monitored(features, scores, scorer.threshold)
+            rows, outputs = monitored(scorer.spec, verdicts.features, verdicts.scores, verdicts.alerts)
             log.record(
                 origin="batch",
                 model_version=version,
@@ -198,30 +230,32 @@ class FraudTrack:
                 features=rows,
                 outputs=outputs,
             )
-        return Scored(out, int((out["decision"] == "review").sum()), "flagged for review")
+        return Scored(out, int(verdicts.alerts.sum()), "flagged for review")
 
     def monitor(self, cfg: Config, model: Bundle, source: Path, logged: pd.DataFrame | None) -> MonitorView:
         """Feature and score drift of a batch (or of logged traffic), missing values, alert rate."""
         m, live = cfg.monitoring, cfg.live
         scorer: FraudScorer = model["scorer"]
         reference: pd.DataFrame = model["reference"]
-        columns = [*MONITORED_NUMERIC, *CATEGORICAL]
+        spec = scorer.spec
+        columns = [*spec.monitored_numeric, *spec.categorical]
         if logged is None:
             raw = read_csv(source, "batch", dtype=data.IDS)
             missing_rate = float(raw.isna().mean().max()) if len(raw) else 0.0
-            current = scorer.features(self._batch(cfg, source))
-            current["score"] = scorer.score_features(current)
+            verdicts = score_batch(cfg, scorer, self._batch(cfg, source))
+            current = pd.DataFrame(verdicts.features)
+            current["score"] = verdicts.scores
         else:
             current = logged
             missing_rate = float(logged[[*columns, "score"]].isna().mean().max())
-        ref_alert_rate = float((reference["score"] >= scorer.threshold).mean())
-        alert_rate = float((current["score"] >= scorer.threshold).mean())
+        ref_alert_rate = float(scorer.alerts(reference["score"], reference["amount"]).mean())
+        alert_rate = float(scorer.alerts(current["score"], current["amount"]).mean())
         limit = max(live.max_alert_rate_ratio * ref_alert_rate, live.alert_rate_floor)
         return MonitorView(
             reference=reference,
             current=current,
-            numeric=list(MONITORED_NUMERIC),
-            categorical=list(CATEGORICAL),
+            numeric=list(spec.monitored_numeric),
+            categorical=list(spec.categorical),
             score="score",
             score_label="fraud score",
             checks=[
@@ -242,7 +276,7 @@ class FraudTrack:
         )
 
     def load_service(self, cfg: Config) -> FraudService:
-        """The promoted scorer for the API."""
+        """The promoted scorer for the API, on the live customer state."""
         return routes.load_service(cfg)
 
     def sample_requests(self, cfg: Config, n: int) -> list[dict[str, Any]]:

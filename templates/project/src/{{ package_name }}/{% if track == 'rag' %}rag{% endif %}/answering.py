@@ -146,6 +146,8 @@ class Answer:
     output_tokens: int = 0
     cost_usd: float = 0.0
     latency_ms: float = 0.0
+    drafted: int = 0
+    dropped: int = 0
 
     @property
     def top_score(self) -> float:
@@ -159,12 +161,18 @@ def _snippet(text: str, limit: int = 240) -> str:
 
 
 class Assistant:
-    """Retrieve, refuse without support, otherwise answer with citations."""
+    """Retrieve, refuse without support, otherwise answer with citations that hold.
 
-    def __init__(self, index: SearchIndex, provider: Provider, min_support: float) -> None:
+    Whatever the provider, a sentence that cites no retrieved chunk, or is not supported by the
+    chunk it cites (:func:`is_supported`), is dropped before the answer is returned; when nothing
+    remains the answer is a refusal. ``drafted`` and ``dropped`` record how many sentences the
+    provider wrote and how many failed the check (the faithfulness figure of the evaluation).
+    """
+
+    def __init__(self, index: SearchIndex, provider: Provider, min_support: float | None = None) -> None:
         self.index = index
         self.provider = provider
-        self.min_support = min_support
+        self.min_support = index.min_support if min_support is None else min_support
 
     def ask(self, question: str, top_k: int) -> Answer:
         """Answer one question; refusals say so instead of guessing."""
@@ -178,18 +186,20 @@ class Assistant:
                 draft.output_tokens,
                 draft.cost_usd,
             )
-            if not draft.refused:
+            kept = [s for s in draft.sentences if is_supported(s, ranked.hits)] if not draft.refused else []
+            answer.drafted = 0 if draft.refused else len(draft.sentences)
+            answer.dropped = answer.drafted - len(kept)
+            if kept:
                 numbers: dict[int, int] = {}
                 parts = []
-                for sentence in draft.sentences:
-                    if sentence.hit is None:
-                        parts.append(sentence.text)
+                for sentence in kept:
+                    if sentence.hit is None:  # never: is_supported keeps cited sentences only
                         continue
                     number = numbers.setdefault(sentence.hit, len(numbers) + 1)
                     parts.append(f"{sentence.text} [{number}]")
                 answer.text = " ".join(parts)
                 answer.refused = False
-                answer.sentences = draft.sentences
+                answer.sentences = kept
                 answer.citations = [
                     Citation(
                         n,

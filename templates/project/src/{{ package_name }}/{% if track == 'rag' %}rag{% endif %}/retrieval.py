@@ -1,8 +1,19 @@
-"""Retrievers over chunks: BM25 (default), a TF-IDF baseline, and optional dense and hybrid modes.
+"""Retrievers over chunks: BM25 (default), TF-IDF baselines, and optional dense and hybrid modes.
 
 Every retriever scores all chunks for a question; :class:`SearchIndex` keeps the chunks, their
-sentences and term weights next to the retriever so that answering needs nothing else. The dense
-and hybrid modes need the ``dense`` extra and import it only when used.
+sentences, term weights and the calibrated refusal threshold next to the retriever so that
+answering needs nothing else. The dense and hybrid modes need the ``dense`` extra and import it
+only when used.
+
+Support, the number compared with the refusal threshold, is normalised so that it means the same
+on any corpus and for any question length:
+
+- BM25: the top score divided by the most the question could score, the sum over its distinct
+  terms of ``idf * (k1 + 1)`` (a term the corpus never uses counts at the highest idf). It is the
+  share of the question's attainable evidence that the best chunk holds, between 0 and 1.
+- TF-IDF: the idf-weighted share of the question's distinct terms that the best chunk contains
+  (unknown terms at the highest idf), also between 0 and 1.
+- Dense and hybrid: the dense cosine similarity of the best chunk.
 """
 
 from __future__ import annotations
@@ -36,6 +47,30 @@ class Retriever(Protocol):
         """How strongly the corpus supports an answer (compared with ``min_support``)."""
 
 
+def max_idf(n_docs: int) -> float:
+    """The idf of a term no chunk contains (the Lucene BM25 idf at document frequency 0)."""
+    return math.log(1 + (n_docs + 0.5) / 0.5)
+
+
+def document_frequencies(tokens: list[list[str]]) -> tuple[dict[str, float], int]:
+    """The Lucene BM25 idf of every term in the tokenised chunks, and the number of chunks."""
+    frequency: Counter[str] = Counter()
+    for doc in tokens:
+        frequency.update(set(doc))
+    n = len(tokens)
+    return {term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in sorted(frequency.items())}, n
+
+
+def coverage(query: list[str], chunk_terms: set[str], idf: dict[str, float], n_docs: int) -> float:
+    """The idf-weighted share of the query's distinct terms that ``chunk_terms`` contains."""
+    terms = sorted(set(query))
+    if not terms:
+        return 0.0
+    unseen = max_idf(n_docs)
+    total = sum(idf.get(t, unseen) for t in terms)
+    return sum(idf.get(t, unseen) for t in terms if t in chunk_terms) / total
+
+
 class BM25Retriever:
     """Okapi BM25 (``bm25s``) over stemmed, stopword-free tokens."""
 
@@ -44,6 +79,8 @@ class BM25Retriever:
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
         self._bm25: Any = None
+        self._idf: dict[str, float] = {}
+        self._n = 0
 
     def fit(self, texts: list[str]) -> None:
         import bm25s
@@ -55,35 +92,60 @@ class BM25Retriever:
         ids = [[vocab[t] for t in doc] or [vocab[""]] for doc in tokens]
         self._bm25 = bm25s.BM25(k1=self.k1, b=self.b)
         self._bm25.index(Tokenized(ids=ids, vocab=vocab), show_progress=False)
+        self._idf, self._n = document_frequencies(tokens)
 
     def scores(self, query: str) -> np.ndarray:
-        tokens = tokenize(query)
+        # Distinct terms: a repeated word neither adds evidence nor raises the attainable maximum.
+        tokens = sorted(set(tokenize(query)))
         if not tokens:
             return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
 
+    def attainable(self, query: str) -> float:
+        """The highest BM25 score any chunk could reach for ``query``."""
+        unseen = max_idf(self._n)
+        return sum(self._idf.get(t, unseen) * (self.k1 + 1) for t in set(tokenize(query)))
+
     def support(self, query: str, scores: np.ndarray) -> float:
-        return float(scores.max()) if scores.size else 0.0
+        bound = self.attainable(query)
+        return float(scores.max()) / bound if scores.size and bound > 0 else 0.0
 
 
 class TfidfRetriever:
-    """TF-IDF cosine similarity with scikit-learn's defaults: the simple baseline."""
+    """TF-IDF cosine similarity: the simple baseline.
 
-    kind = "tfidf"
+    ``tokenizer="shared"`` uses the tokenizer BM25 uses (stemmed, stopwords dropped), so that the
+    comparison is between ranking functions, not text processing; ``"sklearn"`` keeps
+    scikit-learn's default word pattern, reported for reference.
+    """
 
-    def __init__(self) -> None:
-        self._vectorizer = TfidfVectorizer()
+    def __init__(self, tokenizer: str = "shared") -> None:
+        self.tokenizer = tokenizer
+        self.kind = "tfidf" if tokenizer == "shared" else "tfidf-sklearn"
+        if tokenizer == "shared":
+            self._vectorizer = TfidfVectorizer(tokenizer=tokenize, lowercase=False, token_pattern=None)
+        else:
+            self._vectorizer = TfidfVectorizer()
         self._matrix: Any = None
+        self._terms: list[set[str]] = []
+        self._idf: dict[str, float] = {}
+        self._n = 0
 
     def fit(self, texts: list[str]) -> None:
         self._matrix = self._vectorizer.fit_transform(texts)
+        tokens = [tokenize(t) for t in texts]
+        self._terms = [set(doc) for doc in tokens]
+        self._idf, self._n = document_frequencies(tokens)
 
     def scores(self, query: str) -> np.ndarray:
         vector = self._vectorizer.transform([query])
         return np.asarray((self._matrix @ vector.T).toarray()).ravel().astype(np.float32)
 
     def support(self, query: str, scores: np.ndarray) -> float:
-        return float(scores.max()) if scores.size else 0.0
+        if not scores.size or float(scores.max()) <= 0:
+            return 0.0
+        best = int(np.argmax(scores))
+        return coverage(tokenize(query), self._terms[best], self._idf, self._n)
 
 
 def _load_encoder(name: str) -> Any:
@@ -172,12 +234,14 @@ def make_retriever(
     if kind == "bm25":
         return BM25Retriever(k1, b)
     if kind == "tfidf":
-        return TfidfRetriever()
+        return TfidfRetriever("shared")
+    if kind == "tfidf-sklearn":
+        return TfidfRetriever("sklearn")
     if kind == "dense":
         return DenseRetriever(dense_model)
     if kind == "hybrid":
         return HybridRetriever(BM25Retriever(k1, b), DenseRetriever(dense_model), rrf_k)
-    raise PipelineError(f"unknown retriever kind {kind!r}; use bm25, tfidf, dense or hybrid")
+    raise PipelineError(f"unknown retriever kind {kind!r}; use bm25, tfidf, tfidf-sklearn, dense or hybrid")
 
 
 @dataclass(frozen=True)
@@ -205,6 +269,8 @@ class SearchIndex:
     chunks: list[Chunk]
     idf: dict[str, float] = field(default_factory=dict)
     sentences: list[list[tuple[int, int, tuple[str, ...]]]] = field(default_factory=list)
+    min_support: float = 0.0
+    calibration: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def build(cls, retriever: Retriever, chunks: list[Chunk]) -> SearchIndex:
@@ -212,16 +278,17 @@ class SearchIndex:
         if not chunks:
             raise PipelineError("the corpus has no chunks to index; add documents to corpus.path")
         retriever.fit([c.index_text() for c in chunks])
-        frequency: Counter[str] = Counter()
-        sentences = []
-        for chunk in chunks:
-            frequency.update(set(tokenize(chunk.index_text())))
-            sentences.append(
-                [(a, b, tuple(sorted(set(tokenize(chunk.text[a:b]))))) for a, b in sentence_spans(chunk.text)]
-            )
-        n = len(chunks)
-        idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in sorted(frequency.items())}
+        sentences = [
+            [(a, b, tuple(sorted(set(tokenize(chunk.text[a:b]))))) for a, b in sentence_spans(chunk.text)]
+            for chunk in chunks
+        ]
+        idf, _ = document_frequencies([tokenize(c.index_text()) for c in chunks])
         return cls(retriever, chunks, idf, sentences)
+
+    def calibrated(self, min_support: float, calibration: dict[str, Any]) -> SearchIndex:
+        """This index with its refusal threshold and how it was chosen."""
+        self.min_support, self.calibration = min_support, dict(calibration)
+        return self
 
     @property
     def kind(self) -> str:

@@ -18,7 +18,7 @@ from ..serving.holder import current_service
 from .answering import Assistant
 from .config import Config
 from .llm import ProviderError, make_provider
-from .querylog import log_answers
+from .querylog import Scrubber, log_answers
 from .schema import Question
 
 TITLE = "Document question-answering API"
@@ -38,6 +38,7 @@ class RagService:
     default_top_k: int
     log: Recorder | None
     blocking: bool
+    scrub: Scrubber
 
 
 class AskRequest(Question):
@@ -94,10 +95,11 @@ def load_service(cfg: Config) -> RagService:
     """Load the promoted index (verified against its manifest) and the configured provider."""
     bundle, manifest = load_artifact(Workspace.of(cfg).model, kind="rag-index")
     index = bundle["index"]
-    assistant = Assistant(index, make_provider(cfg.answering, index), cfg.retrieval.threshold(index.kind))
+    assistant = Assistant(index, make_provider(cfg.answering, index))
     log = recorder(Workspace.of(cfg).prediction_log, cfg.prediction_log, Question)
     blocking = cfg.answering.provider != "extractive"
-    return RagService(assistant, manifest["version"], cfg.retrieval.top_k, log, blocking)
+    scrub = Scrubber(cfg.queries, cfg.prediction_log)
+    return RagService(assistant, manifest["version"], cfg.retrieval.top_k, log, blocking, scrub)
 
 
 ServiceDep = Annotated[RagService, Depends(current_service)]
@@ -121,7 +123,9 @@ async def ask(body: AskRequest, service: ServiceDep, request: Request) -> AskRes
     metrics.predictions.observe(answer.top_score)
     metrics.decisions.labels("refused" if answer.refused else "answered").inc()
     if service.log is not None:
-        log_answers(service.log, [answer], [top_k], origin="api", model_version=service.version)
+        log_answers(
+            service.log, [answer], [top_k], origin="api", model_version=service.version, scrub=service.scrub
+        )
     return AskResponse(
         answer=answer.text,
         refused=answer.refused,

@@ -19,11 +19,11 @@ from ..core.results import Evaluation
 from ..core.track import Bundle, Command, DataOutcome, MonitorView, Scored, TrainOutcome
 from ..io.workspace import Workspace
 from ..monitoring.predlog import recorder
-from . import data, golden, routes
+from . import data, drafting, golden, routes
 from .answering import Answer, Assistant, ExtractiveProvider
 from .config import Config
 from .corpus import DocumentRecord, all_chunks
-from .querylog import features, log_answers, output
+from .querylog import Scrubber, features, log_answers, output
 from .retrieval import SearchIndex, make_retriever
 from .routes import RagService
 from .schema import Question
@@ -39,6 +39,7 @@ def build_index(cfg: Config, kind: str, state: dict[str, DocumentRecord]) -> Sea
 def _profile(answers: list[Answer]) -> pd.DataFrame:
     return pd.DataFrame(
         {
+            "support": [a.support for a in answers],
             "top_score": [a.top_score for a in answers],
             "question_words": [float(len(a.question.split())) for a in answers],
             "refused": [a.refused for a in answers],
@@ -61,49 +62,60 @@ class RagTrack:
     description = routes.DESCRIPTION
     router = routes.router
     load_path = routes.LOAD_PATH
-    commands: tuple[Command[Config], ...] = ()
+    commands: tuple[Command[Config], ...] = (drafting.COMMAND,)
 
     def make_data(self, cfg: Config, rows: int | None) -> DataOutcome:
         """Ingest the corpus incrementally, check the golden set, write the monitoring batches."""
         return data.generate(cfg, rows)
 
     def train(self, cfg: Config) -> TrainOutcome:
-        """Index the chunks with the configured retriever (candidate) and the baseline retriever."""
+        """Index the chunks with the configured retriever (candidate) and the baselines; choose
+        each one's refusal threshold on the golden set's calibration split."""
         state = data.load_state(cfg)
+        golden_set = data.load_golden(cfg, state)
         started = time.perf_counter()
-        candidate = build_index(cfg, cfg.retrieval.kind, state)
+        candidate = golden.calibrate(cfg, build_index(cfg, cfg.retrieval.kind, state), golden_set)
         index_seconds = time.perf_counter() - started
-        baseline = build_index(cfg, cfg.evaluation.baseline, state)
-        # The monitoring reference is built offline and free, whatever the configured provider.
-        offline = Assistant(
-            candidate,
-            ExtractiveProvider(candidate, cfg.answering.max_sentences),
-            cfg.retrieval.threshold(candidate.kind),
-        )
-        answers = [offline.ask(g.question, cfg.retrieval.top_k) for g in data.read_golden(cfg)]
-        reference = _profile(answers)[["top_score", "question_words", "refused"]]
+        baselines = {
+            kind: golden.calibrate(cfg, build_index(cfg, kind, state), golden_set)
+            for kind in cfg.evaluation.baselines
+            if kind != cfg.retrieval.kind
+        }
+        # The monitoring reference: the calibration split's questions answered offline (free,
+        # whatever the provider) at the threshold just chosen; the test split stays unseen.
+        offline = Assistant(candidate, ExtractiveProvider(candidate, cfg.answering.max_sentences))
+        questions = [g.question for g in golden_set.split("calibration")] or [
+            g.question for g in golden_set.items
+        ]
+        if not questions:
+            questions, _ = data.traffic_questions(cfg, golden_set, state)
+        answers = [offline.ask(q, cfg.retrieval.top_k) for q in questions]
+        reference = _profile(answers)[["support", "question_words", "refused"]]
+        thresholds = ", ".join(f"{i.kind} {i.min_support:.3f}" for i in [candidate, *baselines.values()])
         return TrainOutcome(
             summary=(
                 f"indexed {len(candidate.chunks):,} chunks with {cfg.retrieval.kind} in "
-                f"{index_seconds:.2f} s, baseline {cfg.evaluation.baseline}"
+                f"{index_seconds:.2f} s, baselines {', '.join(baselines)}; refusal thresholds "
+                f"{thresholds} ({candidate.calibration.get('rule', '')})"
             ),
             data_hash=data.fingerprint(state),
             candidate={"index": candidate, "reference": reference},
-            baselines={cfg.evaluation.baseline: baseline},
+            baselines={str(kind): index for kind, index in baselines.items()},
             metrics={
                 "chunks": float(len(candidate.chunks)),
                 "index_seconds": index_seconds,
+                "min_support": candidate.min_support,
                 "reference_refusal_rate": float(reference["refused"].mean()),
             },
-            manifest={"chunks": len(candidate.chunks)},
+            manifest={"chunks": len(candidate.chunks), "calibration": candidate.calibration},
         )
 
     def evaluate(self, cfg: Config, candidate: Bundle, baselines: Bundle) -> Evaluation:
         """Every retriever end to end on the golden set: retrieval, cited answers, refusals."""
         return golden.evaluate(cfg, candidate, baselines)
 
-    def score_champion(self, cfg: Config, champion: Bundle) -> float:
-        """The champion's share answered correctly on the same golden set."""
+    def score_champion(self, cfg: Config, champion: Bundle) -> list[float]:
+        """The champion's outcome per question of the same test split (the gate pairs them)."""
         return golden.champion_score(cfg, champion)
 
     def _top_ks(self, cfg: Config, frame: pd.DataFrame) -> list[int]:
@@ -125,17 +137,19 @@ class RagTrack:
                 "refused": [a.refused for a in answers],
                 "citations": [" ".join(c.chunk_id for c in a.citations) for a in answers],
                 "top_score": [round(a.top_score, 4) for a in answers],
+                "support": [round(a.support, 4) for a in answers],
                 "latency_ms": [round(a.latency_ms, 3) for a in answers],
                 "model_version": version,
             }
         )
         log = recorder(Workspace.of(cfg).prediction_log, cfg.prediction_log, Question)
         if log is not None:
-            log_answers(log, answers, top_ks, origin="batch", model_version=version)
+            scrub = Scrubber(cfg.queries, cfg.prediction_log)
+            log_answers(log, answers, top_ks, origin="batch", model_version=version, scrub=scrub)
         return Scored(out, int(out["refused"].sum()), "refused")
 
     def monitor(self, cfg: Config, model: Bundle, source: Path, logged: pd.DataFrame | None) -> MonitorView:
-        """Score and question-length drift, refusals, latency and cost of a batch or logged traffic."""
+        """Support and question-length drift, refusals, latency and cost of a batch or logged traffic."""
         m, q = cfg.monitoring, cfg.queries
         reference: pd.DataFrame = model["reference"]
         if logged is None:
@@ -158,8 +172,8 @@ class RagTrack:
             current=current,
             numeric=["question_words"],
             categorical=[],
-            score="top_score",
-            score_label="top retrieval score",
+            score="support",
+            score_label="normalised retrieval support",
             checks=[
                 Check(
                     "empty questions",
