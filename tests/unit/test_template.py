@@ -236,3 +236,38 @@ def test_every_wording_file_defines_the_same_names() -> None:
         + "\ndefine each missing name in the file that lacks it, or remove it from the others if "
         "no shared template uses it"
     )
+
+
+# A shared component: a folder of the base rendered only for the tracks whose wording file lists it
+# in `components`, `{% if 'text' in components %}text{% endif %}`.
+COMPONENT_NAME = re.compile(r"\{%-?\s*if\s+'(\w+)'\s+in\s+components\s*-?%\}(\w+)\{%-?\s*endif\s*-?%\}")
+
+
+def _declared_components() -> dict[str, list[str]]:
+    declared = {}
+    for track in _track_names():
+        text = (TRACKS_DIR / f"{track}.jinja").read_text(encoding="utf-8")
+        found = re.search(r"\{%-?\s*set\s+components\s*=\s*(\[[^\]]*\])", text)
+        assert found, f"templates/tracks/{track}.jinja does not set `components`"
+        declared[track] = yaml.safe_load(found.group(1))
+    return declared
+
+
+def test_components_are_folders_the_tracks_declare() -> None:
+    used: dict[str, set[str]] = {}
+    for path in _template_paths():
+        for part in path.relative_to(PROJECT_DIR).parts:
+            for match in COMPONENT_NAME.finditer(part):
+                component, folder = match.groups()
+                assert component == folder, f"{part}: a component's folder is named after it"
+                used.setdefault(component, set()).add(path.relative_to(REPO_ROOT).as_posix())
+    declared = _declared_components()
+    every = {name for names in declared.values() for name in names}
+    assert every, "no track declares a component"
+    assert sorted(every - set(used)) == [], "declared components without a folder in templates/project"
+    assert sorted(set(used) - every) == [], "component folders no track declares"
+    # Each component carries its own tests, beside its source folder.
+    for component in every:
+        assert any(p.startswith("templates/project/tests/") for p in used[component]), (
+            f"component {component} has no tests/{component}/ folder"
+        )

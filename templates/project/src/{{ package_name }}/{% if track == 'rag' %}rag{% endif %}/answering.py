@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..text.tokens import normalize_space, sentence_spans, tokenize
 from .retrieval import Hit, SearchIndex
-from .text import normalize_space, sentence_spans, tokenize
 
 REFUSAL = "I don't know based on the documents."
 SYSTEM_PROMPT = (

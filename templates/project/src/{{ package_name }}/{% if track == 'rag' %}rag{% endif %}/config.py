@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from ..llm.client import OpenAIConfig
 from ..settings import BaseConfig, ConfigError, StrictModel
 
 RetrieverKind = Literal["bm25", "tfidf", "tfidf-sklearn", "dense", "hybrid"]
@@ -88,22 +89,6 @@ class RetrievalConfig(StrictModel):
             if name == kind:
                 return value
         raise ConfigError(f"retrieval.default_support has no threshold for '{kind}'; add one")
-
-
-class OpenAIConfig(StrictModel):
-    """An OpenAI-compatible chat-completions endpoint; URL, model and key come from the environment."""
-
-    base_url_env: str = "OPENAI_BASE_URL"
-    model_env: str = "OPENAI_MODEL"
-    api_key_env: str = "OPENAI_API_KEY"
-    default_base_url: str = "https://api.openai.com/v1"
-    timeout_s: float = Field(20.0, gt=0, le=300)
-    max_retries: int = Field(2, ge=0, le=5)
-    backoff_s: float = Field(0.5, ge=0, le=30)
-    max_output_tokens: int = Field(300, ge=1, le=4096)
-    temperature: float = Field(0.0, ge=0, le=2)
-    input_price_per_1m: float = Field(0.15, ge=0, description="USD per million prompt tokens")
-    output_price_per_1m: float = Field(0.60, ge=0, description="USD per million completion tokens")
 
 
 class AnsweringConfig(StrictModel):

@@ -20,12 +20,12 @@ from ..errors import PipelineError
 from ..io.files import sha256_file, write_csv
 from ..io.tables import read_csv, validated
 from ..io.workspace import Workspace
+from ..text.tokens import locate
 from .batches import clean_batch, shifted_batch
 from .config import Config
 from .corpus import DocumentRecord, all_chunks, ingest
 from .documents import read_document, read_store, scan, write_store
 from .schema import GoldenItem, Question
-from .text import locate
 
 
 def store_path(cfg: Config) -> Path:

@@ -18,14 +18,14 @@ from typing import Any
 from ..core.track import Command, CommandOutcome, Option
 from ..errors import PipelineError
 from ..io.files import write_text
+from ..text.lexical import document_frequencies
+from ..text.tokens import normalize_space, sentence_spans, tokenize
 from . import data
 from .chunking import Chunk
 from .config import Config
 from .corpus import DocumentRecord
 from .llm import OpenAIProvider
-from .retrieval import document_frequencies
 from .schema import MAX_QUESTION_CHARS, GoldenItem
-from .text import normalize_space, sentence_spans, tokenize
 
 QUESTION_PROMPT = (
     "You write evaluation questions for a question-answering system over a company's documents. "
@@ -113,7 +113,7 @@ def draft(cfg: Config, state: dict[str, DocumentRecord], per_document: int) -> t
                 )
     if llm is not None:
         llm.close()
-        how = f"paraphrased by {llm.model} (estimated cost ${spent:.4f}), with in-domain unanswerables"
+        how = f"paraphrased by {llm.client.model} (estimated cost ${spent:.4f}), with in-domain unanswerables"
     else:
         how = "question stubs naming each passage's document and section (offline; no unanswerables)"
     return items, how

@@ -13,11 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import PipelineError
 from ..io.artifacts import load_artifact
 from ..io.workspace import Workspace
+from ..llm.client import ProviderError
 from ..monitoring.predlog import Recorder, recorder
 from ..serving.holder import current_service
 from .answering import Assistant
 from .config import Config
-from .llm import ProviderError, make_provider
+from .llm import make_provider
 from .querylog import Scrubber, log_answers
 from .schema import Question
 

@@ -1,4 +1,4 @@
-"""Text helpers shared by indexing, answering and evaluation: tokens, sentences, passages."""
+"""Tokens, sentences and passages: the text processing every lexical component shares."""
 
 from __future__ import annotations
 

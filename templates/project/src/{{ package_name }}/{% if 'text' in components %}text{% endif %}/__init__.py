@@ -1,0 +1,1 @@
+"""Text processing shared by the tracks that use it: tokens and sentences, lexical ranking."""
