@@ -40,6 +40,27 @@ def tokenize(text: str) -> list[str]:
     return [stem(word) for word in _WORD.findall(text.lower()) if word not in STOPWORDS]
 
 
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*[A-Za-z0-9]|[A-Za-z0-9]")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"(\[]\s*)$")
+
+
+def names(text: str) -> list[str]:
+    """Words written as names: capitalised inside a sentence (``Japan``), with an inner capital
+    (``iPhone``, ``QuickBooks``) or letters and digits together (``CN22``). The pronoun ``I`` and
+    a sentence's first word (unless it has an inner capital or a digit) are not names."""
+    found = []
+    for match in _NAME.finditer(text):
+        word = match.group(0)
+        if not any(ch.isalpha() for ch in word):
+            continue
+        inner = any(ch.isupper() for ch in word[1:]) or any(ch.isdigit() for ch in word)
+        first = _SENTENCE_START.search(text, 0, match.start()) is not None
+        capital = word[0].isupper() and not first and word.split("'")[0].split("’")[0] != "I"
+        if inner or capital:
+            found.append(word)
+    return found
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Character spans of the sentences in ``text[start:end]``, trimmed of whitespace and list marks."""
     end = len(text) if end is None else end

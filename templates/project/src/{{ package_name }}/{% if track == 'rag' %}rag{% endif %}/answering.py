@@ -148,6 +148,7 @@ class Answer:
     latency_ms: float = 0.0
     drafted: int = 0
     dropped: int = 0
+    unknown: tuple[str, ...] = ()
 
     @property
     def top_score(self) -> float:
@@ -162,6 +163,9 @@ def _snippet(text: str, limit: int = 240) -> str:
 
 class Assistant:
     """Retrieve, refuse without support, otherwise answer with citations that hold.
+
+    A question is refused when its support is below the threshold or, for an index built with
+    ``refuse_unknown_names``, when it names something no chunk mentions.
 
     Whatever the provider, a sentence that cites no retrieved chunk, or is not supported by the
     chunk it cites (:func:`is_supported`), is dropped before the answer is returned; when nothing
@@ -178,8 +182,8 @@ class Assistant:
         """Answer one question; refusals say so instead of guessing."""
         started = time.perf_counter()
         ranked = self.index.search(question, top_k)
-        answer = Answer(question, REFUSAL, True, ranked.support, ranked.hits)
-        if ranked.hits and ranked.support >= self.min_support:
+        answer = Answer(question, REFUSAL, True, ranked.support, ranked.hits, unknown=ranked.unknown)
+        if ranked.hits and not ranked.unknown and ranked.support >= self.min_support:
             draft = self.provider.answer(question, ranked.hits)
             answer.input_tokens, answer.output_tokens, answer.cost_usd = (
                 draft.input_tokens,

@@ -5,7 +5,10 @@ calibration split's answerable questions, and take the one with the most correct
 answerable question answered with its passage among the retrieved chunks, or an unanswerable one
 refused). Ties go to the lower false-refusal rate, then the lower threshold. Candidate thresholds
 are 0 and the midpoints between consecutive observed support values, so a threshold never sits
-exactly on a calibration question.
+exactly on a calibration question. Questions in ``refused`` (the question names something no
+document mentions) are refused whatever the threshold; when they alone refuse more answerable
+questions than the rule allows, the threshold refusing the fewest answerable ones is taken (then
+the most correct outcomes), and the rule says so.
 
 The calibration split never produces a reported figure: the test split does.
 """
@@ -40,8 +43,10 @@ def choose_threshold(
     retrieved: Sequence[bool],
     *,
     max_false_refusals: float,
+    refused: Sequence[bool] | None = None,
 ) -> Threshold | None:
     """The threshold the rule picks; None when the split has no answerable question to keep."""
+    forced = list(refused) if refused is not None else [False] * len(support)
     rows = list(zip(support, answerable, retrieved, strict=True))
     n_answerable = sum(a for _, a, _ in rows)
     if not n_answerable:
@@ -51,30 +56,29 @@ def choose_threshold(
     if values:
         candidates.append(values[-1] + 1e-6)
     n_unanswerable = len(rows) - n_answerable
-    best: tuple[float, float, float] | None = None
-    chosen: Threshold | None = None
+    outcomes = []  # (threshold, correct, false-refusal rate, refused unanswerable)
     for t in candidates:
-        answered = [s >= t for s, _, _ in rows]
-        refused_answerable = sum(a and not ok for (_, a, _), ok in zip(rows, answered, strict=True))
-        frr = refused_answerable / n_answerable
-        if frr > max_false_refusals + 1e-12:
-            continue
-        correct = sum(
-            (a and ok and r) or (not a and not ok) for (_, a, r), ok in zip(rows, answered, strict=True)
+        answered = [s >= t and not f for (s, _, _), f in zip(rows, forced, strict=True)]
+        pairs = list(zip(rows, answered, strict=True))
+        frr = sum(a and not ok for (_, a, _), ok in pairs) / n_answerable
+        correct = sum((a and ok and r) or (not a and not ok) for (_, a, r), ok in pairs)
+        outcomes.append((t, correct, frr, sum(not a and not ok for (_, a, _), ok in pairs)))
+    rule = f"most correct outcomes with at most {max_false_refusals:.0%} false refusals"
+    allowed = [o for o in outcomes if o[2] <= max_false_refusals + 1e-12]
+    if allowed:
+        t, correct, frr, refused_unanswerable = max(allowed, key=lambda o: (o[1], -o[2], -o[0]))
+    else:
+        t, correct, frr, refused_unanswerable = max(outcomes, key=lambda o: (-o[2], o[1], -o[0]))
+        rule += (
+            " not reachable (questions naming what no document mentions are refused whatever the "
+            "threshold): the fewest false refusals instead"
         )
-        refused_unanswerable = sum(not a and not ok for (_, a, _), ok in zip(rows, answered, strict=True))
-        key = (float(correct), -frr, -t)
-        if best is None or key > best:
-            best = key
-            chosen = Threshold(
-                value=round(t, 6),
-                rule=f"most correct outcomes with at most {max_false_refusals:.0%} false refusals",
-                questions=len(rows),
-                answerable=n_answerable,
-                correct=round(correct / len(rows), 6),
-                false_refusal_rate=round(frr, 6),
-                correct_refusal_rate=(
-                    round(refused_unanswerable / n_unanswerable, 6) if n_unanswerable else None
-                ),
-            )
-    return chosen
+    return Threshold(
+        value=round(t, 6),
+        rule=rule,
+        questions=len(rows),
+        answerable=n_answerable,
+        correct=round(correct / len(rows), 6),
+        false_refusal_rate=round(frr, 6),
+        correct_refusal_rate=round(refused_unanswerable / n_unanswerable, 6) if n_unanswerable else None,
+    )

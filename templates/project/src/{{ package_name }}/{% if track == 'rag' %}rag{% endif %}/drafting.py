@@ -12,6 +12,7 @@ documents"). The draft never replaces an existing golden set unless ``--force`` 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,23 @@ def _stub(chunk: Chunk) -> str:
     return f"What does '{chunk.title}' say{section}?"[:MAX_QUESTION_CHARS]
 
 
-def _question(text: str) -> str:
-    line = normalize_space(text.strip().strip('"').splitlines()[0] if text.strip() else "")
-    return line[:MAX_QUESTION_CHARS]
+_LIST_MARK = re.compile(r"^\s*(?:[-*>]|\d+[.)])\s+")
+_LABEL = re.compile(r"^(?:\*\*)?(?:question|q)\s*\d*\s*[:.-]\s*(?:\*\*)?\s*", re.IGNORECASE)
+
+
+def parse_question(text: str) -> str:
+    """The one question in a model's reply, or "" when it holds none usable.
+
+    Takes the first line that ends with a question mark, without list marks, quotes or a
+    ``Question:`` label; a reply without one, or whose question is too long or has no words, is
+    unusable (the caller keeps its stub or drops the item).
+    """
+    for raw in text.splitlines():
+        line = _LABEL.sub("", _LIST_MARK.sub("", normalize_space(raw)))
+        line = line.strip("\"'`* ")
+        if line.endswith("?") and len(line) <= MAX_QUESTION_CHARS and any(ch.isalpha() for ch in line):
+            return line
+    return ""
 
 
 def draft(cfg: Config, state: dict[str, DocumentRecord], per_document: int) -> tuple[list[GoldenItem], str]:
@@ -76,21 +91,23 @@ def draft(cfg: Config, state: dict[str, DocumentRecord], per_document: int) -> t
     for source in sorted(state):
         record = state[source]
         for chunk, sentence in _passages(record, idf, per_document):
-            question = _stub(chunk)
+            question, tag = _stub(chunk), "stub"
             if llm is not None:
                 passage = json.dumps({"title": chunk.title, "text": sentence}, ensure_ascii=False)
                 text, cost = llm.complete(
                     [{"role": "system", "content": QUESTION_PROMPT}, {"role": "user", "content": passage}]
                 )
                 spent += cost
-                question = _question(text) or question
+                paraphrased = parse_question(text)
+                if paraphrased:
+                    question, tag = paraphrased, "llm-drafted"
             items.append(
                 GoldenItem(
                     id=f"d{len(items) + 1:04d}",
                     question=question,
                     evidence=[{"source": source, "passage": sentence}],
                     status="draft",
-                    tags=["llm-drafted" if llm else "stub"],
+                    tags=[tag],
                 )
             )
         if llm is not None and record.chunks:
@@ -102,11 +119,11 @@ def draft(cfg: Config, state: dict[str, DocumentRecord], per_document: int) -> t
                 [{"role": "system", "content": UNANSWERABLE_PROMPT}, {"role": "user", "content": document}]
             )
             spent += cost
-            if _question(text):
+            if parse_question(text):
                 items.append(
                     GoldenItem(
                         id=f"d{len(items) + 1:04d}",
-                        question=_question(text),
+                        question=parse_question(text),
                         status="draft",
                         tags=["llm-drafted", "unanswerable"],
                     )

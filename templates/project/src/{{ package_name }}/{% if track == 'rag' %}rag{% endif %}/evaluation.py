@@ -45,6 +45,7 @@ def judge(
         "support": answer.support,
         "folder": item.source.split("/", 1)[0] if item.source else NOT_IN_DOCUMENTS,
         "cost_usd": answer.cost_usd,
+        "unknown": " ".join(answer.unknown),
     }
     if item.answerable:
         per_hit = [covered(spans, h.chunk.source, h.chunk.start, h.chunk.end) for h in ranked]

@@ -7,6 +7,7 @@ from the test split.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -25,13 +26,15 @@ from .llm import make_provider
 from .retrieval import SearchIndex
 from .schema import GoldenItem
 
+_log = logging.getLogger(__name__)
 EVAL_DEPTH = 10
 KEY = "answered_correctly"
 
 
-def assistant(cfg: Config, index: SearchIndex) -> Assistant:
-    """The configured provider answering from ``index``, refusing below the index's threshold."""
-    return Assistant(index, make_provider(cfg.answering, index))
+def assistant(cfg: Config, index: SearchIndex, min_support: float | None = None) -> Assistant:
+    """The configured provider answering from ``index``, refusing below the index's threshold
+    (or ``min_support``)."""
+    return Assistant(index, make_provider(cfg.answering, index), min_support)
 
 
 def calibrate(cfg: Config, index: SearchIndex, golden: Golden) -> SearchIndex:
@@ -46,21 +49,24 @@ def calibrate(cfg: Config, index: SearchIndex, golden: Golden) -> SearchIndex:
         fixed = r.min_support[index.kind]
         return index.calibrated(fixed, {"rule": "fixed by retrieval.min_support"})
     items = golden.split("calibration")
-    support, answerable, retrieved = [], [], []
+    support, answerable, retrieved, named = [], [], [], []
     for item in items:
         ranked = index.search(item.question, r.top_k)
         support.append(ranked.support)
+        named.append(bool(ranked.unknown))
         answerable.append(item.answerable)
         spans = golden.spans.get(item.id, [])
         found = [any(covered(spans, h.chunk.source, h.chunk.start, h.chunk.end)) for h in ranked.hits]
         retrieved.append(any(found))
     fallback = r.fallback(index.kind)
-    chosen = choose_threshold(support, answerable, retrieved, max_false_refusals=r.max_false_refusals)
+    chosen = choose_threshold(
+        support, answerable, retrieved, max_false_refusals=r.max_false_refusals, refused=named
+    )
     if chosen is None:
         rule = "fallback (retrieval.default_support): no answerable calibration questions"
         return index.calibrated(fallback, {"rule": rule})
     if all(answerable):
-        kept = sorted(s for s, a in zip(support, answerable, strict=True) if a)
+        kept = sorted(s for s, a, n in zip(support, answerable, named, strict=True) if a and not n) or [0.0]
         cap = kept[int(np.floor(r.max_false_refusals * len(kept)))]
         value = round(min(fallback, cap), 6)
         return index.calibrated(
@@ -75,10 +81,14 @@ def calibrate(cfg: Config, index: SearchIndex, golden: Golden) -> SearchIndex:
 
 
 def evaluate_index(
-    cfg: Config, index: SearchIndex, items: list[GoldenItem], golden: Golden
+    cfg: Config,
+    index: SearchIndex,
+    items: list[GoldenItem],
+    golden: Golden,
+    min_support: float | None = None,
 ) -> tuple[dict[str, float | None], list[dict[str, Any]], list[Answer]]:
     """Retrieval and answer metrics of one index on ``items``, per-question rows and answers."""
-    ask = assistant(cfg, index)
+    ask = assistant(cfg, index, min_support)
     ks = sorted({*cfg.evaluation.ks, cfg.retrieval.top_k})
     depth = max(EVAL_DEPTH, *ks)
     rows, answers = [], []
@@ -157,6 +167,16 @@ def evaluate(cfg: Config, candidate: Bundle, baselines: Bundle) -> Evaluation:
             params={
                 "k1": cfg.retrieval.k1,
                 "b": cfg.retrieval.b,
+                **(
+                    {
+                        "fusion": cfg.retrieval.fusion,
+                        "char_weight": cfg.retrieval.char_weight,
+                        "char_ngrams": "-".join(map(str, cfg.retrieval.char_ngrams)),
+                    }
+                    if index.kind == "fusion"
+                    else {}
+                ),
+                "refuse_unknown_names": index.refuse_unknown_names,
                 "top_k": top_k,
                 "min_support": index.min_support,
                 "chunk_size": cfg.corpus.chunk_size,
@@ -208,7 +228,17 @@ def evaluate(cfg: Config, candidate: Bundle, baselines: Bundle) -> Evaluation:
             "'Faithful sentences' is the share the provider wrote that passed that check (quoted "
             "verbatim by the extractive provider, so 100% there by construction: it has no floor).",
             "TF-IDF baselines: 'tfidf' uses the same tokenizer as BM25 (stemmed, stopwords dropped), "
-            "'tfidf-sklearn' scikit-learn's default word pattern.",
+            "'tfidf-sklearn' scikit-learn's default word pattern. 'fusion' adds BM25 over words and "
+            "TF-IDF over character n-grams, each divided by its best score for the question.",
+            "Support: each baseline refuses on its retriever's normalised support alone"
+            + (
+                "; the candidate also gives support 0 to a question that names something no "
+                f"document mentions (retrieval.refuse_unknown_names), which refused "
+                f"{sum(bool(r.get('unknown')) for r in rows['candidate'])} of the {len(test)} test "
+                "questions."
+                if index.refuse_unknown_names
+                else "; so does the candidate."
+            ),
             f"Answers come from the '{cfg.answering.provider}' provider; each retriever refuses below "
             f"its own normalised support threshold: {thresholds}.",
             f"Evaluating {len(test)} questions with {len(systems)} systems took {seconds:.2f} s.",
@@ -225,12 +255,33 @@ def evaluate(cfg: Config, candidate: Bundle, baselines: Bundle) -> Evaluation:
     )
 
 
-def champion_score(cfg: Config, champion: Bundle) -> list[float]:
-    """The champion's per-question outcome (1 correct, 0 not) on the same test split."""
+class ChampionScores(list[float]):
+    """The champion's per-question outcomes, with what the gate should know about how they were got."""
+
+    def __init__(self, values: list[float], notes: list[str]) -> None:
+        super().__init__(values)
+        self.notes = notes
+
+
+def champion_score(cfg: Config, champion: Bundle) -> ChampionScores:
+    """The champion's per-question outcome (1 correct, 0 not) on the same test split.
+
+    An index saved by an earlier release carries no calibrated threshold: it is scored with the
+    configured fallback for its kind (``retrieval.default_support``), and ``notes`` says so,
+    rather than the gate failing closed for that reason alone.
+    """
     state = data.load_state(cfg)
     golden = data.load_golden(cfg, state)
     index: SearchIndex = champion["index"]
-    if not hasattr(index, "min_support"):
-        raise TypeError("the champion's index has no calibrated threshold (built by an older release)")
-    _, rows, _ = evaluate_index(cfg, index, golden.split("test"), golden)
-    return [float(r["correct"]) for r in rows]
+    threshold: float | None = None
+    notes: list[str] = []
+    if not index.calibrated_here:
+        threshold = cfg.retrieval.fallback(index.kind)
+        notes.append(
+            f"the champion's {index.kind} index was saved without a calibrated refusal threshold (an "
+            f"earlier release); it was scored with the fallback {threshold:g} "
+            "(retrieval.default_support)"
+        )
+        _log.warning("%s", notes[-1])
+    _, rows, _ = evaluate_index(cfg, index, golden.split("test"), golden, threshold)
+    return ChampionScores([float(r["correct"]) for r in rows], notes)

@@ -1,25 +1,38 @@
-"""Retrievers over chunks: BM25 (default), TF-IDF baselines, and optional dense and hybrid modes.
+"""Retrievers over chunks: lexical fusion (default), BM25, TF-IDF baselines, and optional dense
+and hybrid modes.
 
-Every retriever scores all chunks for a question; :class:`SearchIndex` keeps the chunks, their
-sentences, term weights and the calibrated refusal threshold next to the retriever so that
-answering needs nothing else. The dense and hybrid modes need the ``dense`` extra and import it
-only when used.
+``fusion`` ranks by BM25 over words plus TF-IDF over character n-grams, each score divided by its
+best for the question (``retrieval.char_weight`` weighs the second). Every retriever scores all
+chunks for a question; :class:`SearchIndex` keeps the chunks, their sentences, term weights and
+the calibrated refusal threshold next to the retriever so that answering needs nothing else. The
+dense and hybrid modes need the ``dense`` extra and import it only when used.
 
 Support, the number compared with the refusal threshold, is normalised so that it means the same
-on any corpus and for any question length: BM25 and TF-IDF support are defined in
-``text.lexical``; dense and hybrid support is the dense cosine similarity of the best chunk.
+on any corpus and for any question length: BM25, TF-IDF and fusion support are defined in
+``text.lexical``; dense and hybrid support is the dense cosine similarity of the best chunk. An
+index built with ``refuse_unknown_names`` gives support 0 to a question that names something no
+chunk mentions (``text.lexical.unknown_names``): "Can I use a YubiKey?" on documents that never
+name one.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
 from ..errors import PipelineError
-from ..text.lexical import BM25Retriever, TfidfRetriever, document_frequencies
+from ..text.lexical import (
+    BM25Retriever,
+    FusedRetriever,
+    FusionMethod,
+    TfidfRetriever,
+    document_frequencies,
+    unknown_names,
+)
 from ..text.tokens import sentence_spans, tokenize
 from .chunking import Chunk
 
@@ -119,20 +132,31 @@ class HybridRetriever:
 
 
 def make_retriever(
-    kind: str, *, k1: float = 1.2, b: float = 0.75, dense_model: str = "", rrf_k: int = 60
+    kind: str,
+    *,
+    k1: float = 1.5,
+    b: float = 0.9,
+    dense_model: str = "",
+    rrf_k: int = 60,
+    fusion: FusionMethod = "score",
+    char_weight: float = 0.5,
+    char_ngrams: tuple[int, int] = (2, 4),
 ) -> Retriever:
     """A fresh retriever of ``kind``."""
-    if kind == "bm25":
-        return BM25Retriever(k1, b)
-    if kind == "tfidf":
-        return TfidfRetriever("shared")
-    if kind == "tfidf-sklearn":
-        return TfidfRetriever("sklearn")
-    if kind == "dense":
-        return DenseRetriever(dense_model)
-    if kind == "hybrid":
-        return HybridRetriever(BM25Retriever(k1, b), DenseRetriever(dense_model), rrf_k)
-    raise PipelineError(f"unknown retriever kind {kind!r}; use bm25, tfidf, tfidf-sklearn, dense or hybrid")
+    factories: dict[str, Callable[[], Retriever]] = {
+        "fusion": lambda: FusedRetriever(
+            [BM25Retriever(k1, b), TfidfRetriever("char", char_ngrams)], [1.0, char_weight], fusion, rrf_k
+        ),
+        "bm25": lambda: BM25Retriever(k1, b),
+        "tfidf": lambda: TfidfRetriever("shared"),
+        "tfidf-sklearn": lambda: TfidfRetriever("sklearn"),
+        "tfidf-char": lambda: TfidfRetriever("char", char_ngrams),
+        "dense": lambda: DenseRetriever(dense_model),
+        "hybrid": lambda: HybridRetriever(BM25Retriever(k1, b), DenseRetriever(dense_model), rrf_k),
+    }
+    if kind not in factories:
+        raise PipelineError(f"unknown retriever kind {kind!r}; use one of {', '.join(factories)}")
+    return factories[kind]()
 
 
 @dataclass(frozen=True)
@@ -146,10 +170,12 @@ class Hit:
 
 @dataclass(frozen=True)
 class Ranked:
-    """Chunks for a question, best first, and the support behind the best one."""
+    """Chunks for a question, best first, the support behind the best one, and the names in the
+    question that no chunk mentions."""
 
     hits: list[Hit]
     support: float
+    unknown: tuple[str, ...] = ()
 
 
 @dataclass
@@ -162,9 +188,12 @@ class SearchIndex:
     sentences: list[list[tuple[int, int, tuple[str, ...]]]] = field(default_factory=list)
     min_support: float = 0.0
     calibration: dict[str, Any] = field(default_factory=dict)
+    refuse_unknown_names: bool = False
 
     @classmethod
-    def build(cls, retriever: Retriever, chunks: list[Chunk]) -> SearchIndex:
+    def build(
+        cls, retriever: Retriever, chunks: list[Chunk], *, refuse_unknown_names: bool = False
+    ) -> SearchIndex:
         """Fit ``retriever`` on ``chunks`` and precompute sentences and term weights."""
         if not chunks:
             raise PipelineError("the corpus has no chunks to index; add documents to corpus.path")
@@ -174,12 +203,17 @@ class SearchIndex:
             for chunk in chunks
         ]
         idf, _ = document_frequencies([tokenize(c.index_text()) for c in chunks])
-        return cls(retriever, chunks, idf, sentences)
+        return cls(retriever, chunks, idf, sentences, refuse_unknown_names=refuse_unknown_names)
 
     def calibrated(self, min_support: float, calibration: dict[str, Any]) -> SearchIndex:
         """This index with its refusal threshold and how it was chosen."""
         self.min_support, self.calibration = min_support, dict(calibration)
         return self
+
+    @property
+    def calibrated_here(self) -> bool:
+        """Whether this index carries a refusal threshold of its own (older releases saved none)."""
+        return "min_support" in vars(self)
 
     @property
     def kind(self) -> str:
@@ -193,4 +227,6 @@ class SearchIndex:
         top = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.arange(scores.size)
         order = top[np.lexsort((top, -scores[top]))]
         hits = [Hit(int(i), self.chunks[int(i)], float(scores[i])) for i in order if scores[i] > 0]
-        return Ranked(hits, self.retriever.support(query, scores))
+        unknown = tuple(unknown_names(query, self.idf)) if self.refuse_unknown_names else ()
+        support = 0.0 if unknown else self.retriever.support(query, scores)
+        return Ranked(hits, support, unknown)

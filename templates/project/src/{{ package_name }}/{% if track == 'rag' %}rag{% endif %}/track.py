@@ -29,11 +29,24 @@ from .routes import RagService
 from .schema import Question
 
 
-def build_index(cfg: Config, kind: str, state: dict[str, DocumentRecord]) -> SearchIndex:
-    """Fit a retriever of ``kind`` on the ingested chunks."""
+def build_index(
+    cfg: Config, kind: str, state: dict[str, DocumentRecord], *, candidate: bool = False
+) -> SearchIndex:
+    """Fit a retriever of ``kind`` on the ingested chunks; the candidate also refuses questions
+    naming what no document mentions when ``retrieval.refuse_unknown_names`` says so."""
     r = cfg.retrieval
-    retriever = make_retriever(kind, k1=r.k1, b=r.b, dense_model=r.dense_model, rrf_k=r.rrf_k)
-    return SearchIndex.build(retriever, all_chunks(state))
+    retriever = make_retriever(
+        kind,
+        k1=r.k1,
+        b=r.b,
+        dense_model=r.dense_model,
+        rrf_k=r.rrf_k,
+        fusion=r.fusion,
+        char_weight=r.char_weight,
+        char_ngrams=r.char_ngrams,
+    )
+    names = candidate and r.refuse_unknown_names
+    return SearchIndex.build(retriever, all_chunks(state), refuse_unknown_names=names)
 
 
 def _profile(answers: list[Answer]) -> pd.DataFrame:
@@ -74,7 +87,9 @@ class RagTrack:
         state = data.load_state(cfg)
         golden_set = data.load_golden(cfg, state)
         started = time.perf_counter()
-        candidate = golden.calibrate(cfg, build_index(cfg, cfg.retrieval.kind, state), golden_set)
+        candidate = golden.calibrate(
+            cfg, build_index(cfg, cfg.retrieval.kind, state, candidate=True), golden_set
+        )
         index_seconds = time.perf_counter() - started
         baselines = {
             kind: golden.calibrate(cfg, build_index(cfg, kind, state), golden_set)
