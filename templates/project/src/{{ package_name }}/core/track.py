@@ -80,6 +80,15 @@ class MonitorView:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class ChampionScores(list[float]):
+    """The champion's per-unit scores, with notes the gate reports about how they were obtained
+    (for example, a fallback used for an artifact an earlier release saved)."""
+
+    def __init__(self, values: Sequence[float], notes: Sequence[str] = ()) -> None:
+        super().__init__(values)
+        self.notes = list(notes)
+
+
 @dataclass(frozen=True)
 class Option:
     """One command-line option of a track command (``--flag VALUE``; ``kind`` parses VALUE)."""

@@ -18,7 +18,7 @@ import pandas as pd
 from ..core import drift
 from ..core.gate import promotion_gate
 from ..core.results import EvaluationReport, GateInterval, GateResult
-from ..core.track import Bundle
+from ..core.track import Bundle, ChampionScores
 from ..core.validation import DataValidationError
 from ..errors import GateRefusedError, PipelineError
 from ..io.artifacts import load_artifact, read_manifest, save_artifact
@@ -97,6 +97,8 @@ def _gate(cfg: Config, report: EvaluationReport, champion_bundle: Bundle | None)
     if champion_bundle is not None:
         try:
             scored = TRACK.score_champion(cfg, champion_bundle)
+            if isinstance(scored, ChampionScores):
+                noted.extend(scored.notes)
             if isinstance(scored, int | float):
                 champion_score = float(scored)
             else:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.results import Evaluation, Metric, ModelInfo, Plot, SliceResult, SystemResult
-from ..core.track import Bundle
+from ..core.track import Bundle, ChampionScores
 from . import data, plots
 from .answering import Answer, Assistant
 from .calibration import choose_threshold
@@ -253,14 +253,6 @@ def evaluate(cfg: Config, candidate: Bundle, baselines: Bundle) -> Evaluation:
         unit_scores={labels[n]: [float(r["correct"]) for r in rows[n]] for n in systems},
         provisional=golden.provisional(),
     )
-
-
-class ChampionScores(list[float]):
-    """The champion's per-question outcomes, with what the gate should know about how they were got."""
-
-    def __init__(self, values: list[float], notes: list[str]) -> None:
-        super().__init__(values)
-        self.notes = notes
 
 
 def champion_score(cfg: Config, champion: Bundle) -> ChampionScores:
