@@ -49,7 +49,7 @@ class DataConfig(StrictModel):
     batch_rows: int | None = Field(
         None, ge=500, description="rows per monitoring batch; default: the training data's daily rate"
     )
-    batch_days: int = Field(7, ge=1)
+    batch_days: int = Field(28, ge=1, description="days per monitoring batch (four weeks: the label demo)")
     on_invalid: Literal["reject", "quarantine"] = "reject"
 
 
@@ -89,6 +89,9 @@ class EvaluationConfig(StrictModel):
     recovery_rate: float = Field(0.8, gt=0, le=1, description="share of a caught fraud's amount saved")
     review_capacity_per_day: float = Field(20.0, gt=0, description="alerts the team can review per day")
     amount_bands: list[float] = Field(default_factory=lambda: [0.0, 50.0, 250.0, 1000.0])
+    bootstrap_unit: Literal["customer", "transaction"] = Field(
+        "customer", description="what the gate's paired bootstrap resamples: customers or transactions"
+    )
 
 
 class PolicyConfig(StrictModel):
@@ -106,6 +109,23 @@ class LiveConfig(StrictModel):
     alert_rate_floor: float = Field(
         0.001, ge=0, lt=1, description="a reference rate below this counts as this"
     )
+    min_realised_precision: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="alert when the newest mature week's confirmed-fraud share of reviews is below this",
+    )
+
+
+class LabelsConfig(StrictModel):
+    """The late labels: a chargeback feed, joined to the logged decisions week by week."""
+
+    path: Path | None = Field(None, description="the feed (csv); default: <data_dir>/labels/chargebacks.csv")
+    maturity_days: int = Field(
+        75, ge=1, description="a week counts once this many days have passed since its end"
+    )
+    as_of: date | None = Field(None, description="the feed's extraction date; default: its newest report")
+    min_reviews: int = Field(20, ge=1, description="a mature week with fewer reviews is shown, not judged")
 
 
 class Config(BaseConfig):
@@ -118,3 +138,4 @@ class Config(BaseConfig):
     evaluation: EvaluationConfig = EvaluationConfig()
     policy: PolicyConfig = PolicyConfig()
     live: LiveConfig = LiveConfig()
+    labels: LabelsConfig = LabelsConfig()

@@ -19,10 +19,11 @@ from ..io.tables import read_csv, validated
 from ..io.workspace import Workspace
 from .config import Config
 from .features import FeatureSpec, build_features, to_seconds
+from .labels import FEED_AGE_DAYS, labels_path
 from .metrics import pr_auc
 from .schema import LABEL, LabeledTransaction
 from .state import state_path
-from .synth import make_population, simulate
+from .synth import chargebacks, make_population, simulate
 
 IDS = {"transaction_id": str, "customer_id": str, "merchant_id": str}
 SHIFT_AMOUNT = 1.8  # the shifted batch of your own data: the same rows, amounts inflated
@@ -156,7 +157,8 @@ def profile(
         "Fraud rate": f"{main[LABEL].mean():.3%}",
         "Period": f"{main['timestamp'].min()} to {main['timestamp'].max()}",
         "Monitoring batches": (
-            f"{batch_rows:,} rows each over the {cfg.data.batch_days} days after the period (clean, shifted)"
+            f"{batch_rows:,} rows each over the {cfg.data.batch_days} days after the period (clean, "
+            f"shifted); their chargebacks as reported {FEED_AGE_DAYS} days after the batches start"
             if synthetic
             else f"the last {cfg.data.batch_days} days of the file (clean) and the same rows with "
             f"amounts x{SHIFT_AMOUNT:g} (shifted)"
@@ -169,8 +171,8 @@ def profile(
     caveats = [
         "Single-feature PR-AUC near the fraud rate means a feature alone says little; near 1 it "
         "gives the answer away.",
-        "Labels here are complete; real chargeback labels arrive weeks late, so live precision "
-        "is known only later.",
+        "Training labels here are complete; real chargeback labels arrive weeks late and some "
+        "frauds are never confirmed, so live precision is known only later (`make labels`).",
     ]
     if synthetic:
         caveats.insert(
@@ -183,7 +185,12 @@ def profile(
 
 def _outputs(cfg: Config) -> list[Path]:
     ws = Workspace.of(cfg)
-    return [ws.clean_batch, ws.shifted_batch, cfg.paths.data_dir / "raw" / "transactions.csv"]
+    return [
+        ws.clean_batch,
+        ws.shifted_batch,
+        cfg.paths.data_dir / "raw" / "transactions.csv",
+        labels_path(cfg),
+    ]
 
 
 def generate(cfg: Config, rows: int | None) -> DataOutcome:
@@ -210,17 +217,23 @@ def generate(cfg: Config, rows: int | None) -> DataOutcome:
         )
         enforce(main, LabeledTransaction, mode="reject", source="generated training data")
         write_csv(main, raw_path(cfg))
+        after = start + timedelta(days=d.days)
+        feeds = []
         for offset, (path, shift) in enumerate(((ws.clean_batch, False), (ws.shifted_batch, True)), start=1):
             batch = simulate(
                 population,
                 rows=batch_rows,
-                start=start + timedelta(days=d.days),
+                start=after,
                 days=d.batch_days,
                 fraud_rate=d.fraud_rate,
                 seed=cfg.seed + offset,
                 shift=shift,
             )
             write_csv(batch.drop(columns=[LABEL]), path)
+            # The batches' outcomes arrive late: the chargebacks reported by the feed's extraction.
+            as_of = after + timedelta(days=FEED_AGE_DAYS)
+            feeds.append(chargebacks(batch, as_of=as_of, seed=cfg.seed + 100 + offset))
+        write_csv(pd.concat(feeds).sort_values("reported_at", kind="stable"), labels_path(cfg))
         # The live state belongs to the data it was built from: a regenerated world starts afresh.
         for suffix in ("", "-wal", "-shm"):
             path = state_path(cfg)

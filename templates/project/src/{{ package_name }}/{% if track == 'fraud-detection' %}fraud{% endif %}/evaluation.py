@@ -17,18 +17,19 @@ from .models import FraudScorer
 from .policy import Policy, cost_model, max_alerts
 from .schema import LABEL
 
-__all__ = ["Period", "draw", "max_alerts", "nothing", "policy_metrics", "slices"]
+__all__ = ["Period", "draw", "max_alerts", "nothing", "policy_metrics", "slices", "unit_savings"]
 
 
 @dataclass(frozen=True)
 class Period:
-    """The evaluated transactions: labels, amounts, times, channel and length in days."""
+    """The evaluated transactions: labels, amounts, times, channel, customers and length in days."""
 
     y: np.ndarray
     amount: np.ndarray
     seconds: np.ndarray
     channel: np.ndarray | None
     days: float
+    customer: np.ndarray
 
     @classmethod
     def of(cls, cfg: Config, frame: pd.DataFrame) -> Period:
@@ -40,6 +41,7 @@ class Period:
             to_seconds(frame["timestamp"]),
             channel,
             float(cfg.split.test_days),
+            frame["customer_id"].astype(str).to_numpy(),
         )
 
 
@@ -62,6 +64,22 @@ def policy_metrics(
         }
     )
     return result
+
+
+def unit_savings(period: Period, alerts: np.ndarray, cfg: Config) -> list[float]:
+    """Net savings per evaluation unit, for the gate's paired bootstrap.
+
+    Each transaction contributes its gain if alerted on (else 0), under the cost model. A unit is
+    a customer (``evaluation.bootstrap_unit``, default: the sum over their transactions, in order
+    of first appearance, since one incident's transactions stand or fall together) or a single
+    transaction. Values are scaled by the number of units, so their mean is the period's net
+    savings and the bootstrap interval is in dollars of net savings over the period.
+    """
+    gain = np.where(alerts, cost_model(cfg).gain(period.y, period.amount), 0.0)
+    if cfg.evaluation.bootstrap_unit == "customer":
+        codes, uniques = pd.factorize(period.customer)
+        gain = np.bincount(codes, weights=gain, minlength=len(uniques))
+    return [round(float(v), 2) for v in gain * gain.size]
 
 
 def nothing(period: Period, cfg: Config) -> dict[str, float | None]:

@@ -138,6 +138,7 @@ class Events:
 # The canonical form the API writes (``2024-05-01T12:30:00Z``); whole seconds, UTC.
 _CANONICAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 _FEW = 64
+_FEW_ROWS = 8  # window sums over at most this many rows are added in Python
 
 
 def to_seconds(timestamps: Any) -> np.ndarray:
@@ -166,16 +167,28 @@ def _window_start(keys: np.ndarray, start: np.ndarray, window: int) -> np.ndarra
     return np.maximum(np.searchsorted(keys, keys - window, side="right"), start)
 
 
-def _window_sums(values: list[np.ndarray], lo: np.ndarray, own: np.ndarray) -> list[np.ndarray]:
-    """Per row, the sum of each sorted array over ``[lo, own)``, added newest first.
+def _window_sums(
+    values: list[np.ndarray], lo: np.ndarray, own: np.ndarray, wanted: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Per row (of the ``wanted`` rows, if given; others are 0), the sum of each sorted array over
+    ``[lo, own)``, added newest first.
 
     Summed directly rather than as differences of running totals: the result then depends only on
     the rows inside the window, never on how much history precedes it, so a customer's features
-    are bit-identical whether their older transactions were pruned or not.
+    are bit-identical whether their older transactions were pruned or not. A request's few rows
+    are summed in Python, in the same order and so to the same bits.
     """
     n = own - lo
     totals = [np.zeros(n.size) for _ in values]
-    active = np.flatnonzero(n > 0)
+    active = np.flatnonzero((n > 0) if wanted is None else (n > 0) & wanted)
+    if active.size <= _FEW_ROWS:
+        for total, value in zip(totals, values, strict=True):
+            for row in active.tolist():
+                acc = 0.0
+                for v in value[lo[row] : own[row]][::-1].tolist():
+                    acc += v
+                total[row] = acc
+        return totals
     back = 1
     while active.size:
         at = own[active] - back
@@ -194,9 +207,12 @@ def behaviour(
     *,
     window: int,
     max_events: int,
+    wanted: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Velocity and habit features, in input order, from integer customer and customer-merchant
-    codes, epoch seconds and amounts; each row sees only its history (see the module)."""
+    codes, epoch seconds and amounts; each row sees only its history (see the module). With
+    ``wanted`` (a mask in input order), the amount sums are computed for those rows only and the
+    other rows' amount features are not meaningful."""
     t = seconds - (seconds.min() if seconds.size else 0)
     span = int(t.max() if t.size else 0) + window + 1
 
@@ -215,8 +231,9 @@ def behaviour(
 
     n = own - first
     lo24 = lo(DAY)
-    total, squares = _window_sums([amount_sorted, amount_sorted**2], first, own)
-    (sum24,) = _window_sums([amount_sorted], lo24, own)
+    needed = None if wanted is None else wanted[order]
+    total, squares = _window_sums([amount_sorted, amount_sorted**2], first, own, needed)
+    (sum24,) = _window_sums([amount_sorted], lo24, own, needed)
     mean = np.divide(total, n, out=np.zeros_like(total), where=n > 0)
     var = np.divide(squares, n, out=np.zeros_like(total), where=n > 0) - mean**2
     std = np.sqrt(np.clip(var, 0, None))
@@ -277,6 +294,7 @@ def compute(
         np.concatenate([history.amount, np.asarray(frame["amount"], dtype=float)]),
         window=spec.window,
         max_events=spec.max_events,
+        wanted=np.arange(len(history) + len(seconds)) >= len(history) if len(history) else None,
     )
     amount = np.asarray(frame["amount"], dtype=float)
     columns: dict[str, np.ndarray] = {

@@ -273,3 +273,35 @@ def simulate(
         }
     )
     return frame
+
+
+# The chargeback feed: how late confirmed fraud arrives, and how much never does.
+NEVER_CONFIRMED = 0.12  # frauds nobody disputes (unnoticed small charges, lapsed cards)
+FAST_SHARE = 0.2  # customers who call about a stolen card: confirmed within two weeks
+CHARGEBACK_MEDIAN_DAYS = 42.0  # the rest arrive as chargebacks, most within 30-60 days
+CHARGEBACK_SPREAD = 0.3  # lognormal sigma of the chargeback delay
+
+
+def chargebacks(frame: pd.DataFrame, *, as_of: pd.Timestamp, seed: int) -> pd.DataFrame:
+    """The confirmed frauds among ``frame``'s transactions that have arrived by ``as_of``: one row
+    per chargeback (``transaction_id``, ``reported_at``), newest last; legitimate transactions and
+    frauds never confirmed or not yet arrived have no row."""
+    rng = np.random.default_rng(seed)
+    fraud = frame.loc[frame["is_fraud"].to_numpy(dtype=bool)]
+    n = len(fraud)
+    confirmed = rng.random(n) >= NEVER_CONFIRMED
+    fast = rng.random(n) < FAST_SHARE
+    days = np.where(
+        fast,
+        rng.uniform(1.0, 14.0, n),
+        rng.lognormal(np.log(CHARGEBACK_MEDIAN_DAYS), CHARGEBACK_SPREAD, n),
+    )
+    reported = pd.to_datetime(fraud["timestamp"], utc=True) + pd.to_timedelta(np.round(days * _DAY), unit="s")
+    keep = confirmed & (reported <= as_of).to_numpy()
+    feed = pd.DataFrame(
+        {
+            "transaction_id": fraud["transaction_id"].to_numpy()[keep],
+            "reported_at": reported[keep].dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy(),
+        }
+    )
+    return feed.sort_values("reported_at", kind="stable").reset_index(drop=True)

@@ -22,7 +22,7 @@ from ..core.track import Bundle, Command, DataOutcome, MonitorView, Scored, Trai
 from ..io.tables import read_csv, validated
 from ..io.workspace import Workspace
 from ..monitoring.predlog import recorder
-from . import data, evaluation, routes
+from . import data, evaluation, labels, routes
 from .config import Config
 from .features import build_features, to_matrix
 from .live import score_batch
@@ -30,6 +30,7 @@ from .metrics import pr_auc
 from .models import (
     FraudScorer,
     RulesBaseline,
+    compatible,
     make_candidate,
     make_logistic_baseline,
     monitored,
@@ -54,7 +55,7 @@ class FraudTrack:
     description = routes.DESCRIPTION
     router = routes.router
     load_path = routes.LOAD_PATH
-    commands: tuple[Command[Config], ...] = ()
+    commands: tuple[Command[Config], ...] = (labels.COMMAND,)
 
     def make_data(self, cfg: Config, rows: int | None) -> DataOutcome:
         """Generate (or read) the training data and write two monitoring batches, validated."""
@@ -118,6 +119,12 @@ class FraudTrack:
         scores = {name: s.score_features(features) for name, s in scorers.items()}
         results = {n: evaluation.policy_metrics(period, scores[n], s.policy, cfg) for n, s in scorers.items()}
         results["block_nothing"] = evaluation.nothing(period, cfg)
+        names = {n: f"model ({cfg.model.kind})" if n == "candidate" else n for n in results}
+        units = {
+            names[n]: evaluation.unit_savings(period, s.policy.alerts(scores[n], period.amount), cfg)
+            for n, s in scorers.items()
+        }
+        units[names["block_nothing"]] = [0.0] * len(units[names["candidate"]])
         compared = {
             kind: evaluation.policy_metrics(period, scores["candidate"], main.policies[kind], cfg)
             for kind in KINDS
@@ -149,7 +156,7 @@ class FraudTrack:
             ],
             systems=[
                 SystemResult(
-                    name=f"model ({cfg.model.kind})" if n == "candidate" else n,
+                    name=names[n],
                     role="candidate" if n == "candidate" else "baseline",
                     metrics={k: None if v is None else round(v, 6) for k, v in r.items()},
                 )
@@ -157,6 +164,7 @@ class FraudTrack:
             ],
             slices=evaluation.slices(period, scores["candidate"], main.policy, cfg),
             plots=[Plot(path=f"{reports.name}/{file}", title=title) for file, title in plots],
+            unit_scores=units,
             notes=[
                 f"Serving policy: {main.policy.describe()}. Every system's policy is fitted on the "
                 f"validation period to maximise net savings within the review capacity ({cap}).",
@@ -166,6 +174,10 @@ class FraudTrack:
                 f"${ev.friction_cost_per_false_alarm:g} of customer friction.",
                 "Figures are on the test period (the last days of the data), never seen in "
                 "training or policy fitting.",
+                "The promotion gate compares net savings by a paired bootstrap over the test "
+                f"period's {len(units[names['candidate']]):,} "
+                f"{ev.bootstrap_unit}s (each one's gains and costs under each system's policy, "
+                "evaluation.bootstrap_unit), so its intervals are in dollars of net savings.",
                 *(
                     [f"Features left out (column absent from the data): {', '.join(main.spec.dropped)}."]
                     if main.spec.dropped
@@ -185,13 +197,14 @@ class FraudTrack:
             },
         )
 
-    def score_champion(self, cfg: Config, champion: Bundle) -> float:
-        """The champion's net savings on the same test period, under its own policy."""
-        scorer: FraudScorer = champion["scorer"]
+    def score_champion(self, cfg: Config, champion: Bundle) -> list[float]:
+        """The champion's net savings per test transaction (as ``unit_scores``), under its own
+        policy; a champion from a release with other features raises, naming the fix."""
+        scorer: FraudScorer = compatible(champion)
         frame, features, _ = data.test_period(cfg, scorer.spec)
         period = evaluation.Period.of(cfg, frame)
         scores = scorer.score_features(features)
-        return float(evaluation.policy_metrics(period, scores, scorer.policy, cfg)["net_savings"] or 0.0)
+        return evaluation.unit_savings(period, scorer.policy.alerts(scores, period.amount), cfg)
 
     def _batch(self, cfg: Config, source: Path) -> pd.DataFrame:
         return validated(
@@ -251,6 +264,8 @@ class FraudTrack:
         ref_alert_rate = float(scorer.alerts(reference["score"], reference["amount"]).mean())
         alert_rate = float(scorer.alerts(current["score"], current["amount"]).mean())
         limit = max(live.max_alert_rate_ratio * ref_alert_rate, live.alert_rate_floor)
+        # Logged decisions are what the late labels judge: their realised precision, when known.
+        realised = labels.precision_check(cfg) if logged is not None else None
         return MonitorView(
             reference=reference,
             current=current,
@@ -271,6 +286,7 @@ class FraudTrack:
                     f"<= {limit:.2%} ({live.max_alert_rate_ratio:g}x reference {ref_alert_rate:.2%})",
                     alert_rate <= limit,
                 ),
+                *([realised] if realised is not None else []),
             ],
             extra={"records": len(current)},
         )
@@ -285,7 +301,7 @@ class FraudTrack:
 
     def small_overrides(self, project_root: Path) -> dict[str, Any]:
         """Config overrides that make a run take seconds while every step still means something."""
-        return {"data.rows": 25_000, "model.max_iter": 60}
+        return {"data.rows": 25_000, "data.batch_days": 7, "model.max_iter": 60}
 
 
 TRACK = FraudTrack()
