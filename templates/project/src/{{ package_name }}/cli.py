@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--url", default=None, help="a running service (default: start one in-process)")
     load.add_argument("--requests", type=int, default=None, help="override the configured count")
     for command in TRACK.commands:
-        verb = sub.add_parser(command.name, help=command.help)
+        verb = sub.add_parser(command.name, help=command.help, description=command.help)
         for option in command.options:
             verb.add_argument(option.flag, type=option.kind, default=option.default, help=option.help)
     return parser

@@ -63,7 +63,14 @@ def paired_bootstrap(
         raise ValueError(f"paired units differ: {a.size} for the candidate, {b.size} for the other system")
     diff = a - b
     rng = np.random.default_rng(seed)
-    means = diff[rng.integers(0, diff.size, size=(resamples, diff.size))].mean(axis=1)
+    # Resampled in blocks of about a million draws, so memory stays bounded for any number of units.
+    block = max(1, 1_000_000 // diff.size)
+    means = np.concatenate(
+        [
+            diff[rng.integers(0, diff.size, size=(min(block, resamples - start), diff.size))].mean(axis=1)
+            for start in range(0, resamples, block)
+        ]
+    )
     tail = (1.0 - confidence) / 2 * 100
     low, high = np.percentile(means, [tail, 100 - tail])
     return float(diff.mean()), float(low), float(high)

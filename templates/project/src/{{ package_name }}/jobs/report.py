@@ -98,12 +98,18 @@ def _intervals(report: EvaluationReport) -> str:
     if not found:
         return ""
     first = found[0]
+    kind = report.business_metric.format
+
+    def signed(value: float) -> str:
+        shown = fmt(abs(value), kind) if kind in ("money", "pct") else f"{abs(value):.4f}"
+        return f"{'-' if value < 0 else '+'}{shown}"
+
     rows = [
         [
             i.versus,
-            f"{i.difference:+.4f}",
-            f"[{i.low:+.4f}, {i.high:+.4f}]",
-            f"{i.required:+.4f}",
+            signed(i.difference),
+            f"[{signed(i.low)}, {signed(i.high)}]",
+            signed(i.required),
             "passed" if i.passed else "refused",
         ]
         for i in found

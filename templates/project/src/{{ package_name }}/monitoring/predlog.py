@@ -153,6 +153,15 @@ def _newest_lines(path: Path, limit: int) -> Iterator[str]:
                 yield line
 
 
+def iter_entries(path: Path) -> Iterator[dict[str, Any]]:
+    """Every entry of a log and its rotations, oldest first, read lazily."""
+    for file in _files(path):
+        with file.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    yield json.loads(line)
+
+
 def read_window(path: Path, limit: int) -> list[dict[str, Any]]:
     """The newest ``limit`` entries of a log and its rotations, oldest first."""
     return [json.loads(line) for line in _newest_lines(path, limit)]

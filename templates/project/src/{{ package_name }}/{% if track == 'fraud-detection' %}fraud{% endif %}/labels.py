@@ -34,6 +34,7 @@ from ..errors import PipelineError
 from ..io.figures import figure
 from ..io.files import write_json
 from ..io.workspace import Workspace
+from ..monitoring.predlog import iter_entries
 from .config import Config
 from .features import DAY, to_seconds
 
@@ -98,27 +99,14 @@ class Realised:
         return next((w for w in reversed(self.weeks) if w.mature and w.reviews >= min_reviews), None)
 
 
-def _log_files(path: Path) -> list[Path]:
-    """A prediction log and its rotations, oldest first."""
-    files, n = [path], 1
-    while path.with_name(f"{path.name}.{n}").is_file():
-        files.append(path.with_name(f"{path.name}.{n}"))
-        n += 1
-    return [f for f in reversed(files) if f.is_file()]
-
-
 def _entries(path: Path) -> Iterator[tuple[str, str, str]]:
     """(transaction id, transaction time, decision) of each logged entry, oldest first."""
-    for file in _log_files(path):
-        with file.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    entry = json.loads(line)
-                    yield (
-                        str(entry["input"]["transaction_id"]),
-                        str(entry["input"]["timestamp"]),
-                        str(entry["output"]["decision"]),
-                    )
+    for entry in iter_entries(path):
+        yield (
+            str(entry["input"]["transaction_id"]),
+            str(entry["input"]["timestamp"]),
+            str(entry["output"]["decision"]),
+        )
 
 
 def decisions(cfg: Config) -> pd.DataFrame:
