@@ -4,4 +4,4 @@ The command line is the main interface (``mlscaffold new``, ``tracks``, ``audit`
 The public Python surface is this version string and the exceptions in :mod:`mlscaffold.errors`.
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
