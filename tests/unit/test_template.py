@@ -240,7 +240,9 @@ def test_every_wording_file_defines_the_same_names() -> None:
 
 # A shared component: a folder of the base rendered only for the tracks whose wording file lists it
 # in `components`, `{% if 'text' in components %}text{% endif %}`.
-COMPONENT_NAME = re.compile(r"\{%-?\s*if\s+'(\w+)'\s+in\s+components\s*-?%\}(\w+)\{%-?\s*endif\s*-?%\}")
+COMPONENT_NAME = re.compile(
+    r"\{%-?\s*if\s+'(\w+)'\s+in\s+components\s*-?%\}(\w+)\{%-?\s*endif\s*-?%\}"
+)
 
 
 def _declared_components() -> dict[str, list[str]]:
@@ -264,7 +266,8 @@ def test_components_are_folders_the_tracks_declare() -> None:
     declared = _declared_components()
     every = {name for names in declared.values() for name in names}
     assert every, "no track declares a component"
-    assert sorted(every - set(used)) == [], "declared components without a folder in templates/project"
+    unbuilt = sorted(every - set(used))
+    assert unbuilt == [], f"declared components without a folder in templates/project: {unbuilt}"
     assert sorted(set(used) - every) == [], "component folders no track declares"
     # Each component carries its own tests, beside its source folder.
     for component in every:
