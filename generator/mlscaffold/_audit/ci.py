@@ -7,6 +7,7 @@ hook manager :mod:`~mlscaffold._audit.tasks` resolves.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import yaml
 
@@ -44,6 +45,31 @@ _GITLAB_KEYWORDS = frozenset(
         "after_script",
     }
 )
+
+
+def _on_every_ci(
+    repo: Repo,
+    github: Callable[[Repo, list[str]], Result],
+    gitlab: Callable[[Repo, list[str]], Result],
+) -> Result:
+    """Run a probe on each CI the repository has, and pass when every one passes.
+
+    ``github`` reads the GitHub workflows, ``gitlab`` the GitLab CI files; the evidence is each
+    CI's, or each failure's.
+    """
+    workflows = repo.select(WORKFLOWS)
+    gitlab_ci = gitlab_files(repo)
+    if not workflows and not gitlab_ci:
+        return False, "no CI found (.github/workflows/*.yml, .gitlab-ci.yml)"
+    results = []
+    if workflows:
+        results.append(github(repo, workflows))
+    if gitlab_ci:
+        results.append(gitlab(repo, gitlab_ci))
+    failed = [evidence for passed, evidence in results if not passed]
+    if failed:
+        return False, "; ".join(failed)
+    return True, "; ".join(evidence for _, evidence in results)
 
 
 def _github_least_privilege(repo: Repo, workflows: list[str]) -> Result:
@@ -100,19 +126,7 @@ def ci_least_privilege(repo: Repo) -> Result:
     Returns:
         Pass with each workflow's permissions line, or the first line at fault.
     """
-    workflows = repo.select(WORKFLOWS)
-    gitlab = gitlab_files(repo)
-    if not workflows and not gitlab:
-        return False, "no CI found (.github/workflows/*.yml, .gitlab-ci.yml)"
-    results = []
-    if workflows:
-        results.append(_github_least_privilege(repo, workflows))
-    if gitlab:
-        results.append(_gitlab_least_privilege(repo, gitlab))
-    failed = [evidence for passed, evidence in results if not passed]
-    if failed:
-        return False, "; ".join(failed)
-    return True, "; ".join(evidence for _, evidence in results)
+    return _on_every_ci(repo, _github_least_privilege, _gitlab_least_privilege)
 
 
 CI_LEAST_PRIVILEGE = CheckSpec(
@@ -194,19 +208,7 @@ def ci_timeouts(repo: Repo) -> Result:
     Returns:
         Pass with the first ``timeout-minutes`` line, or the workflow or job at fault.
     """
-    workflows = repo.select(WORKFLOWS)
-    gitlab = gitlab_files(repo)
-    if not workflows and not gitlab:
-        return False, "no CI found (.github/workflows/*.yml, .gitlab-ci.yml)"
-    results = []
-    if workflows:
-        results.append(_github_timeouts(repo, workflows))
-    if gitlab:
-        results.append(_gitlab_timeouts(repo, gitlab))
-    failed = [evidence for passed, evidence in results if not passed]
-    if failed:
-        return False, "; ".join(failed)
-    return True, "; ".join(evidence for _, evidence in results)
+    return _on_every_ci(repo, _github_timeouts, _gitlab_timeouts)
 
 
 CI_TIMEOUTS = CheckSpec(
