@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from .plugin import Config
-from .settings import load_model
+from .settings import engine_override, load_model
 
 __all__ = ["Config", "load_config"]
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
-    """Load and validate ``configs/config.yaml`` (``overrides`` use dotted keys)."""
-    return load_model(path, Config, overrides)
+    """Load and validate ``configs/config.yaml`` (``overrides`` use dotted keys); ``ENGINE`` in the
+    environment chooses the engine (``engine.kind``)."""
+    return load_model(path, Config, {**engine_override(), **(overrides or {})})

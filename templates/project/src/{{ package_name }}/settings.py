@@ -133,6 +133,34 @@ class TrackingConfig(StrictModel):
     mlflow_uri: str = "file:./mlruns"
 
 
+class EngineConfig(StrictModel):
+    """Where the data-heavy steps run: in this process (``local``) or on Dask (``dask``).
+
+    ``ENGINE=dask`` on any make verb overrides ``kind``. With Dask, ``DASK_SCHEDULER_ADDRESS``
+    names an existing cluster; without it a local cluster sized to the machine starts and stops
+    around the step (``make setup EXTRAS=dev,dask``). See docs/scaling.md.
+    """
+
+    kind: Literal["local", "dask"] = "local"
+    workers: int | None = Field(
+        None, ge=1, description="local cluster: worker processes (default: one per two cores)"
+    )
+    threads_per_worker: int | None = Field(None, ge=1, description="local cluster: threads per worker")
+    memory_limit: str = Field("auto", description="local cluster: memory per worker, e.g. 4GB")
+    dashboard_address: str | None = Field(
+        ":8787", description="local cluster: where the dashboard listens (null: no dashboard)"
+    )
+    partition_rows: int = Field(
+        250_000, ge=1_000, description="rows per partition of the tables the engine reads or writes"
+    )
+    sample_rows: int = Field(
+        1_000_000,
+        ge=10_000,
+        description="dask: a model that trains in one process fits on at most this many training "
+        "rows (a seeded sample, stated in the model card); smaller data is used whole",
+    )
+
+
 class CardConfig(StrictModel):
     """Human text for the model card; figures are filled from evaluation artifacts."""
 
@@ -154,6 +182,7 @@ class BaseConfig(StrictModel):
     prediction_log: PredictionLogConfig = PredictionLogConfig()
     loadtest: LoadTestConfig = LoadTestConfig()
     tracking: TrackingConfig = TrackingConfig()
+    engine: EngineConfig = EngineConfig()
     card: CardConfig
 
 
@@ -189,6 +218,19 @@ def load_model(path: str | Path, model: type[ModelT], overrides: dict[str, Any] 
         return model.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_format_errors(path, exc)) from exc
+
+
+ENGINE_ENV = "ENGINE"
+
+
+def engine_override() -> dict[str, Any]:
+    """``ENGINE=local|dask`` from the environment as a config override; empty when unset."""
+    kind = os.environ.get(ENGINE_ENV, "").strip()
+    if not kind:
+        return {}
+    if kind not in ("local", "dask"):
+        raise ConfigError(f"{ENGINE_ENV}={kind!r} is not an engine: use ENGINE=local or ENGINE=dask")
+    return {"engine.kind": kind}
 
 
 def environment() -> str:

@@ -1,0 +1,81 @@
+"""Where the data-heavy steps run: one interface, two engines.
+
+Pipeline code is written once against :class:`Engine`: partitioned Parquet read and write, moving
+each key's rows into one partition, a function mapped over partitions or over a list of items,
+and reductions (a summary per partition, then one combine). :class:`LocalEngine` runs it all in
+this process on pandas frames, as one partition; the Dask engine (``engine.kind: dask`` or
+``ENGINE=dask``) runs the same functions on a cluster. Neither has a second copy of any feature,
+scoring or summary logic: both call the functions they are given.
+
+A step asks for the engine with :func:`current`. Inside :func:`scope` (every pipeline verb runs
+in one), the first call opens it, so a step that never needs Dask never starts a cluster, and the
+scope's end closes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from ..settings import EngineConfig
+from .base import Engine, Table
+from .local import LocalEngine
+
+__all__ = ["Engine", "LocalEngine", "Table", "current", "open_engine", "scope"]
+
+_LOCAL = LocalEngine()
+
+
+class _Scope:
+    """The engine of the running step, opened on first use."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.engine: Engine | None = None
+        self._closer: Any = None
+
+    def get(self) -> Engine:
+        if self.engine is None:
+            if self.config.kind == "local":
+                self.engine = _LOCAL
+            else:
+                from .cluster import DaskEngine
+
+                self._closer = DaskEngine.open(self.config)
+                self.engine = self._closer.__enter__()
+        return self.engine
+
+    def close(self) -> None:
+        if self._closer is not None:
+            closer, self._closer, self.engine = self._closer, None, None
+            closer.__exit__(None, None, None)
+
+
+_ACTIVE: ContextVar[_Scope | None] = ContextVar("engine_scope", default=None)
+
+
+@contextmanager
+def scope(config: EngineConfig) -> Iterator[None]:
+    """Run a step with ``config``'s engine available through :func:`current`."""
+    active = _Scope(config)
+    token = _ACTIVE.set(active)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+        active.close()
+
+
+def current() -> Engine:
+    """The engine of the running step; the local engine outside any :func:`scope`."""
+    active = _ACTIVE.get()
+    return _LOCAL if active is None else active.get()
+
+
+@contextmanager
+def open_engine(config: EngineConfig) -> Iterator[Engine]:
+    """An engine for code outside the pipeline (benchmarks, tests), closed on exit."""
+    with scope(config):
+        yield current()

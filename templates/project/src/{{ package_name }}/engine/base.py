@@ -1,0 +1,74 @@
+"""The interface both engines implement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import pandas as pd
+
+T = TypeVar("T")
+R = TypeVar("R")
+# A table: a pandas DataFrame on the local engine, a Dask DataFrame on the cluster. Code passes it
+# between engine calls and never looks inside; functions given to the engine receive pandas frames.
+Table = Any
+
+
+class Engine(Protocol):
+    """Partitioned tables and parallel maps; every function given to it sees plain pandas."""
+
+    kind: str
+
+    @property
+    def workers(self) -> int:
+        """How many workers run the tasks (1 for the local engine)."""
+        ...
+
+    def map(self, func: Callable[[T], R], items: Sequence[T], *, what: str) -> list[R]:
+        """``[func(item) for item in items]``, in order; on Dask, one task per item."""
+        ...
+
+    def number_rows(self, table: Table, column: str) -> Table:
+        """The table with ``column`` holding each row's position (0, 1, ...) in table order."""
+        ...
+
+    def from_pandas(self, frame: pd.DataFrame, partition_rows: int) -> Table:
+        """A table from an in-memory frame, in partitions of about ``partition_rows`` rows."""
+        ...
+
+    def read_csv(self, path: Path, *, dtype: dict[str, Any], partition_rows: int) -> Table:
+        """A CSV file as a table, in partitions of about ``partition_rows`` rows, in file order."""
+        ...
+
+    def read_parquet(self, path: Path, columns: list[str] | None = None) -> Table:
+        """A folder of Parquet part files (as :meth:`write_parquet` writes them), in part order."""
+        ...
+
+    def write_parquet(self, table: Table, path: Path) -> list[Path]:
+        """Write one Parquet file per partition into the folder ``path``, replacing it whole."""
+        ...
+
+    def by_key(self, table: Table, key: str) -> Table:
+        """The same rows, moved so that all rows with one value of ``key`` share a partition."""
+        ...
+
+    def map_partitions(self, func: Callable[..., pd.DataFrame], table: Table, *args: Any) -> Table:
+        """``func(partition, *args)`` on every partition; ``func`` must accept an empty frame."""
+        ...
+
+    def reduce(self, table: Table, chunk: Callable[[pd.DataFrame], T], combine: Callable[[list[T]], R]) -> R:
+        """``combine([chunk(partition) for partition in table])``: summaries travel, rows do not."""
+        ...
+
+    def to_pandas(self, table: Table, columns: list[str] | None = None) -> pd.DataFrame:
+        """The table (or some of its columns) as one frame in this process."""
+        ...
+
+    def partitions(self, table: Table) -> Iterator[pd.DataFrame]:
+        """The partitions one at a time, in order: for writing a result of any size."""
+        ...
+
+    def rows(self, table: Table) -> int:
+        """The number of rows."""
+        ...

@@ -1,0 +1,217 @@
+"""The Dask engine: the same functions as the local engine, run as tasks on a cluster.
+
+With ``DASK_SCHEDULER_ADDRESS`` set, it connects to that scheduler (a cluster you run: ``dask
+scheduler`` and ``dask worker``, dask-kubernetes, or a managed service); its workers need this
+project installed and the data paths readable. Without it, a local cluster sized to the machine
+starts for the step and stops after it. The log names the scheduler and the dashboard.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from ..errors import PipelineError
+from ..settings import EngineConfig
+from .base import Table
+from .local import PART, need_pyarrow, part_files, replace_folder
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+CONNECT_TIMEOUT_S = 30
+_BYTES_PER_CSV_ROW = 120  # to turn partition_rows into a CSV block size
+_AHEAD = 2  # partitions computed ahead of the one being read, per worker
+
+
+def _imports() -> tuple[Any, Any]:
+    try:
+        import dask.dataframe as dd
+        import distributed
+    except ImportError as exc:
+        raise PipelineError(
+            "engine.kind is dask (or ENGINE=dask), which needs the dask extra: "
+            "make setup EXTRAS=dev,dask"
+        ) from exc
+    return dd, distributed
+
+
+def _log(message: str) -> None:
+    print(f"dask: {message}", file=sys.stderr, flush=True)
+
+
+def machine_size(config: EngineConfig) -> tuple[int, int]:
+    """Worker processes and threads each: one worker per two cores unless configured."""
+    cores = os.cpu_count() or 1
+    workers = config.workers or max(1, cores // 2)
+    threads = config.threads_per_worker or max(1, cores // workers)
+    return workers, threads
+
+
+class DaskEngine:
+    """Tables are Dask DataFrames; maps and reductions are tasks on the cluster's workers."""
+
+    kind = "dask"
+
+    def __init__(self, client: Any, config: EngineConfig) -> None:
+        self.client, self.config = client, config
+        self._dd, self._distributed = _imports()
+
+    @classmethod
+    @contextmanager
+    def open(cls, config: EngineConfig) -> Iterator[DaskEngine]:
+        """Connect to ``DASK_SCHEDULER_ADDRESS``, or start a local cluster for the block."""
+        _, distributed = _imports()
+        address = os.environ.get(SCHEDULER_ENV, "").strip()
+        if address:
+            try:
+                client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S)
+            except (OSError, TimeoutError) as exc:
+                raise PipelineError(
+                    f"cannot reach the Dask scheduler at {SCHEDULER_ENV}={address} ({exc}); start it "
+                    f"(`dask scheduler`) or unset {SCHEDULER_ENV} to use a local cluster"
+                ) from exc
+            with client:
+                workers = len(client.scheduler_info().get("workers", {}))
+                _log(f"connected to {address}: {workers} worker(s); dashboard {client.dashboard_link}")
+                yield cls(client, config)
+            return
+        import logging
+
+        n_workers, threads = machine_size(config)
+        started = time.perf_counter()
+        cluster = distributed.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=threads,
+            processes=True,
+            memory_limit=config.memory_limit,
+            dashboard_address=config.dashboard_address,
+            silence_logs=logging.WARNING,
+        )
+        try:
+            with distributed.Client(cluster) as client:
+                dashboard = client.dashboard_link if config.dashboard_address else "off"
+                _log(
+                    f"local cluster of {n_workers} worker(s) x {threads} thread(s) started in "
+                    f"{time.perf_counter() - started:.1f} s; dashboard {dashboard}"
+                )
+                yield cls(client, config)
+        finally:
+            cluster.close()
+
+    @property
+    def workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def _wait(self, futures: list[Any], what: str) -> None:
+        """Show progress for a long step: a bar on a terminal, one line in a log."""
+        started = time.perf_counter()
+        if sys.stderr.isatty():
+            self._distributed.progress(futures)
+            print(file=sys.stderr)
+        else:
+            self._distributed.wait(futures)
+        _log(f"{what}: {len(futures)} task(s) in {time.perf_counter() - started:.1f} s")
+
+    def map(self, func: Callable[[T], R], items: Sequence[T], *, what: str) -> list[R]:
+        import dask.bag as db
+
+        if not items:
+            return []
+        bag = db.from_sequence(list(items), npartitions=min(len(items), 4 * self.workers * self._threads()))
+        future = self.client.compute(bag.map(func))
+        self._wait([future], what)
+        results: list[R] = list(future.result())
+        return results
+
+    def _threads(self) -> int:
+        workers = self.client.scheduler_info().get("workers", {})
+        return max(1, max((int(w.get("nthreads", 1)) for w in workers.values()), default=1))
+
+    def number_rows(self, table: Table, column: str) -> Table:
+        from dask import delayed
+
+        lengths = self.client.compute([delayed(len)(part) for part in table.to_delayed()], sync=True)
+        offsets = [0]
+        for length in lengths[:-1]:
+            offsets.append(offsets[-1] + int(length))
+        meta = table._meta.assign(**{column: pd.Series(dtype="int64")})
+
+        def numbered(part: pd.DataFrame, partition_info: dict[str, Any] | None = None) -> pd.DataFrame:
+            start = offsets[partition_info["number"]] if partition_info else 0
+            return part.assign(**{column: range(start, start + len(part))})
+
+        return table.map_partitions(numbered, meta=meta)
+
+    def from_pandas(self, frame: pd.DataFrame, partition_rows: int) -> Table:
+        return self._dd.from_pandas(frame, chunksize=partition_rows, sort=False)
+
+    def read_csv(self, path: Path, *, dtype: dict[str, Any], partition_rows: int) -> Table:
+        if not path.is_file():
+            raise PipelineError(f"{path} not found; run `make data` first or pass a file")
+        return self._dd.read_csv(path, dtype=dtype, blocksize=partition_rows * _BYTES_PER_CSV_ROW)
+
+    def read_parquet(self, path: Path, columns: list[str] | None = None) -> Table:
+        need_pyarrow()
+        parts = [str(p) for p in part_files(path)]
+        return self._dd.read_parquet(parts, columns=columns)
+
+    def write_parquet(self, table: Table, path: Path) -> list[Path]:
+        need_pyarrow()
+        staged = path.with_name(path.name + ".partial")
+        shutil.rmtree(staged, ignore_errors=True)
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        future = self.client.compute(
+            table.to_parquet(str(staged), write_index=False, name_function=PART.format, compute=False)
+        )
+        self._wait([future], f"writing {path.name}")
+        future.result()
+        replace_folder(staged, path)
+        return part_files(path)
+
+    def by_key(self, table: Table, key: str) -> Table:
+        return table.shuffle(on=key, npartitions=max(table.npartitions, self.workers))
+
+    def map_partitions(self, func: Callable[..., pd.DataFrame], table: Table, *args: Any) -> Table:
+        meta = func(table._meta, *args)
+        return table.map_partitions(func, *args, meta=meta)
+
+    def reduce(self, table: Table, chunk: Callable[[pd.DataFrame], T], combine: Callable[[list[T]], R]) -> R:
+        from dask import delayed
+
+        chunks = [delayed(chunk)(part) for part in table.to_delayed()]
+        future = self.client.compute(delayed(combine)(chunks))
+        self._wait([future], "reduction")
+        result: R = future.result()
+        return result
+
+    def to_pandas(self, table: Table, columns: list[str] | None = None) -> pd.DataFrame:
+        selected = table if columns is None else table[columns]
+        future = self.client.compute(selected)
+        self._wait([future], "collecting")
+        frame: pd.DataFrame = future.result()
+        return frame
+
+    def partitions(self, table: Table) -> Iterator[pd.DataFrame]:
+        parts = table.to_delayed()
+        ahead = _AHEAD * self.workers
+        pending = [self.client.compute(part) for part in parts[:ahead]]
+        for index in range(len(parts)):
+            if index + ahead < len(parts):
+                pending.append(self.client.compute(parts[index + ahead]))
+            future = pending.pop(0)
+            frame: pd.DataFrame = future.result()
+            del future
+            yield frame
+
+    def rows(self, table: Table) -> int:
+        return int(self.reduce(table, len, sum))
