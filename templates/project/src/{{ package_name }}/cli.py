@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .config import load_config
+from .config import Config, load_config
+from .engine import scope
 from .errors import ProjectError
 from .jobs import pipeline, report
 from .plugin import TRACK
@@ -63,51 +64,57 @@ def _option_names(command: str) -> list[str]:
     return [o.flag.lstrip("-").replace("-", "_") for o in found.options]
 
 
+def _run(cfg: Config, args: argparse.Namespace) -> int:
+    """Dispatch one parsed verb; the exit code."""
+    if args.command == "data":
+        print(pipeline.make_data(cfg, rows=args.rows))
+    elif args.command == "train":
+        print(pipeline.train(cfg))
+    elif args.command == "evaluate":
+        print(pipeline.evaluate(cfg))
+    elif args.command == "serve":
+        from .serving.app import serve  # the web stack is loaded only by the verbs that use it
+
+        serve(cfg, args.host, args.port)
+    elif args.command == "predict":
+        print(pipeline.predict(cfg, args.input, args.output))
+    elif args.command == "monitor":
+        outcome = pipeline.monitor(cfg, args.batch)
+        print(outcome.summary)
+        return EXIT_ALERT if outcome.alert else 0
+    elif args.command == "models":
+        print(pipeline.models(cfg))
+    elif args.command == "rollback":
+        print(pipeline.rollback(cfg, args.model_version))
+    elif args.command == "report":
+        return report.check(cfg) if args.check else report.render(cfg)
+    elif args.command == "loadtest":
+        from .serving.loadtest import loadtest
+
+        result = loadtest(cfg, url=args.url, requests=args.requests)
+        print(
+            f"{result['requests']} of {result['planned_requests']} requests, "
+            f"{result['errors']} errors: p50 {result['p50_ms']} ms, "
+            f"p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, {result['throughput_rps']} req/s"
+        )
+        # A run cut short by its time budget did not show the service can take the load.
+        return 1 if result["errors"] or result["requests"] < result["planned_requests"] else 0
+    else:
+        command = next(c for c in TRACK.commands if c.name == args.command)
+        options = {name: getattr(args, name) for name in _option_names(args.command)}
+        done = command.run(cfg, options)
+        print(done.summary)
+        return EXIT_ALERT if done.alert else 0
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one verb; return the process exit code (0 ok, 1 error, 3 monitoring alert)."""
     args = _parser().parse_args(argv)
     try:
         cfg = load_config(args.config)
-        if args.command == "data":
-            print(pipeline.make_data(cfg, rows=args.rows))
-        elif args.command == "train":
-            print(pipeline.train(cfg))
-        elif args.command == "evaluate":
-            print(pipeline.evaluate(cfg))
-        elif args.command == "serve":
-            from .serving.app import serve  # the web stack is loaded only by the verbs that use it
-
-            serve(cfg, args.host, args.port)
-        elif args.command == "predict":
-            print(pipeline.predict(cfg, args.input, args.output))
-        elif args.command == "monitor":
-            outcome = pipeline.monitor(cfg, args.batch)
-            print(outcome.summary)
-            return EXIT_ALERT if outcome.alert else 0
-        elif args.command == "models":
-            print(pipeline.models(cfg))
-        elif args.command == "rollback":
-            print(pipeline.rollback(cfg, args.model_version))
-        elif args.command == "report":
-            return report.check(cfg) if args.check else report.render(cfg)
-        elif args.command == "loadtest":
-            from .serving.loadtest import loadtest
-
-            result = loadtest(cfg, url=args.url, requests=args.requests)
-            print(
-                f"{result['requests']} of {result['planned_requests']} requests, "
-                f"{result['errors']} errors: p50 {result['p50_ms']} ms, "
-                f"p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms, {result['throughput_rps']} req/s"
-            )
-            # A run cut short by its time budget did not show the service can take the load.
-            return 1 if result["errors"] or result["requests"] < result["planned_requests"] else 0
-        else:
-            command = next(c for c in TRACK.commands if c.name == args.command)
-            options = {name: getattr(args, name) for name in _option_names(args.command)}
-            done = command.run(cfg, options)
-            print(done.summary)
-            return EXIT_ALERT if done.alert else 0
+        with scope(cfg.engine):  # the step's engine, opened only if the step needs it
+            return _run(cfg, args)
     except ProjectError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    return 0

@@ -58,7 +58,13 @@ _ACTIVE: ContextVar[_Scope | None] = ContextVar("engine_scope", default=None)
 
 @contextmanager
 def scope(config: EngineConfig) -> Iterator[None]:
-    """Run a step with ``config``'s engine available through :func:`current`."""
+    """Run a step with ``config``'s engine available through :func:`current`. Inside a scope of
+    the same kind (a verb calling another, or a test session's shared cluster) that scope's engine
+    is reused."""
+    outer = _ACTIVE.get()
+    if outer is not None and outer.config.kind == config.kind:
+        yield
+        return
     active = _Scope(config)
     token = _ACTIVE.set(active)
     try:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import numpy as np
 import pandas as pd
 
 T = TypeVar("T")
@@ -63,6 +64,15 @@ class Engine(Protocol):
 
     def to_pandas(self, table: Table, columns: list[str] | None = None) -> pd.DataFrame:
         """The table (or some of its columns) as one frame in this process."""
+        ...
+
+    def sort(self, table: Table, key: Callable[[pd.DataFrame], np.ndarray]) -> Table:
+        """The rows ordered by ``key`` (a function giving each row of a partition a distinct
+        int64), across partitions; the key is not kept."""
+        ...
+
+    def write_csv(self, table: Table, path: Path) -> None:
+        """One CSV file of the table in its order, byte for byte what pandas writes, replaced whole."""
         ...
 
     def partitions(self, table: Table) -> Iterator[pd.DataFrame]:

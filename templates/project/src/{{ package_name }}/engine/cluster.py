@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from ..errors import PipelineError
@@ -30,6 +31,7 @@ R = TypeVar("R")
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 CONNECT_TIMEOUT_S = 30
 _BYTES_PER_CSV_ROW = 120  # to turn partition_rows into a CSV block size
+_QUIET_S = 1.0  # shorter waits are not logged
 _AHEAD = 2  # partitions computed ahead of the one being read, per worker
 
 
@@ -70,7 +72,22 @@ class DaskEngine:
     @contextmanager
     def open(cls, config: EngineConfig) -> Iterator[DaskEngine]:
         """Connect to ``DASK_SCHEDULER_ADDRESS``, or start a local cluster for the block."""
+        _imports()
+        import dask
+
+        # Columns keep the types pandas gives them, as on the local engine: Dask would otherwise
+        # turn text columns into pyarrow strings, whose missing value is pd.NA rather than NaN.
+        with dask.config.set({"dataframe.convert-string": False}), cls._connect(config) as engine:
+            yield engine
+
+    @classmethod
+    @contextmanager
+    def _connect(cls, config: EngineConfig) -> Iterator[DaskEngine]:
         _, distributed = _imports()
+        import dask
+
+        # Text columns keep pandas' own dtype, so tables read here equal the local engine's.
+        dask.config.set({"dataframe.convert-string": False})
         address = os.environ.get(SCHEDULER_ENV, "").strip()
         if address:
             try:
@@ -87,6 +104,8 @@ class DaskEngine:
             return
         import logging
 
+        # The shuffle's progress notes are not warnings about this project's work.
+        logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
         n_workers, threads = machine_size(config)
         started = time.perf_counter()
         cluster = distributed.LocalCluster(
@@ -95,7 +114,10 @@ class DaskEngine:
             processes=True,
             memory_limit=config.memory_limit,
             dashboard_address=config.dashboard_address,
-            silence_logs=logging.WARNING,
+            # Without a dashboard the scheduler still serves health and metrics over HTTP: on a
+            # free local port, not the dashboard's 8787 (which another cluster may be using).
+            scheduler_kwargs=None if config.dashboard_address else {"dashboard_address": "127.0.0.1:0"},
+            silence_logs=logging.ERROR,
         )
         try:
             with distributed.Client(cluster) as client:
@@ -120,7 +142,17 @@ class DaskEngine:
             print(file=sys.stderr)
         else:
             self._distributed.wait(futures)
-        _log(f"{what}: {len(futures)} task(s) in {time.perf_counter() - started:.1f} s")
+        elapsed = time.perf_counter() - started
+        if elapsed >= _QUIET_S:
+            _log(f"{what}: {elapsed:.1f} s")
+
+    def _run(self, work: Any, name: str) -> None:
+        """Compute a write (one delayed object or a list of them) and wait for it."""
+        futures = self.client.compute(work)
+        futures = futures if isinstance(futures, list) else [futures]
+        self._wait(futures, f"writing {name}")
+        for future in futures:
+            future.result()
 
     def map(self, func: Callable[[T], R], items: Sequence[T], *, what: str) -> list[R]:
         import dask.bag as db
@@ -170,16 +202,17 @@ class DaskEngine:
         staged = path.with_name(path.name + ".partial")
         shutil.rmtree(staged, ignore_errors=True)
         staged.parent.mkdir(parents=True, exist_ok=True)
-        future = self.client.compute(
-            table.to_parquet(str(staged), write_index=False, name_function=PART.format, compute=False)
+        self._run(
+            table.to_parquet(str(staged), write_index=False, name_function=PART.format, compute=False),
+            path.name,
         )
-        self._wait([future], f"writing {path.name}")
-        future.result()
         replace_folder(staged, path)
         return part_files(path)
 
     def by_key(self, table: Table, key: str) -> Table:
-        return table.shuffle(on=key, npartitions=max(table.npartitions, self.workers))
+        # As many partitions as threads (at least), else of about partition_rows rows each.
+        parts = max(self.workers * self._threads(), -(-self.rows(table) // self.config.partition_rows))
+        return table.shuffle(on=key, npartitions=parts)
 
     def map_partitions(self, func: Callable[..., pd.DataFrame], table: Table, *args: Any) -> Table:
         meta = func(table._meta, *args)
@@ -200,6 +233,18 @@ class DaskEngine:
         self._wait([future], "collecting")
         frame: pd.DataFrame = future.result()
         return frame
+
+    def sort(self, table: Table, key: Callable[[pd.DataFrame], np.ndarray]) -> Table:
+        def keyed(part: pd.DataFrame) -> pd.DataFrame:
+            return part.assign(_sort_key=np.asarray(key(part), dtype=np.int64))
+
+        return self.map_partitions(keyed, table).set_index("_sort_key").reset_index(drop=True)
+
+    def write_csv(self, table: Table, path: Path) -> None:
+        from ..io.files import atomic_path
+
+        with atomic_path(path) as staged:
+            self._run(table.to_csv(str(staged), single_file=True, index=False, compute=False), path.name)
 
     def partitions(self, table: Table) -> Iterator[pd.DataFrame]:
         parts = table.to_delayed()

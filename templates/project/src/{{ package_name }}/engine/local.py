@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from ..errors import PipelineError
@@ -93,6 +94,14 @@ class LocalEngine:
     def to_pandas(self, table: Table, columns: list[str] | None = None) -> pd.DataFrame:
         frame: pd.DataFrame = table
         return frame if columns is None else frame[columns]
+
+    def sort(self, table: Table, key: Callable[[pd.DataFrame], np.ndarray]) -> Table:
+        return table.iloc[np.argsort(key(table), kind="stable")].reset_index(drop=True)
+
+    def write_csv(self, table: Table, path: Path) -> None:
+        from ..io.files import write_csv
+
+        write_csv(table, path)
 
     def partitions(self, table: Table) -> Iterator[pd.DataFrame]:
         yield table

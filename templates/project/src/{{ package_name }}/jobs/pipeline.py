@@ -20,6 +20,7 @@ from ..core.gate import promotion_gate
 from ..core.results import EvaluationReport, GateInterval, GateResult
 from ..core.track import Bundle, ChampionScores
 from ..core.validation import DataValidationError
+from ..engine import scope
 from ..errors import GateRefusedError, PipelineError
 from ..io.artifacts import load_artifact, read_manifest, save_artifact
 from ..io.files import write_csv, write_json
@@ -37,7 +38,8 @@ def make_data(cfg: Config, rows: int | None = None) -> str:
     ws = Workspace.of(cfg)
     params = {"config": cfg.model_dump(mode="json"), "rows": rows}
     with record_run(ws.runs, cfg.tracking, "data", params) as run:
-        outcome = TRACK.make_data(cfg, rows)
+        with scope(cfg.engine):
+            outcome = TRACK.make_data(cfg, rows)
         run.log_data_hash(outcome.data_hash)
         run.log_metrics(outcome.metrics)
         write_json(ws.reports / "data_profile.json", outcome.profile.model_dump(mode="json"))
@@ -51,7 +53,8 @@ def train(cfg: Config) -> str:
         # Refused before fitting, not after: the artifact could not be saved unsigned anyway.
         raise ConfigError(f"APP_ENV=production needs {SIGNING_KEY_ENV} to sign the model; set it first")
     with record_run(ws.runs, cfg.tracking, "train", {"config": cfg.model_dump(mode="json")}) as run:
-        outcome = TRACK.train(cfg)
+        with scope(cfg.engine):
+            outcome = TRACK.train(cfg)
         run.log_data_hash(outcome.data_hash)
         run.log_metrics(outcome.metrics)
         common: dict[str, Any] = {
@@ -96,7 +99,8 @@ def _gate(cfg: Config, report: EvaluationReport, champion_bundle: Bundle | None)
     noted: list[str] = []
     if champion_bundle is not None:
         try:
-            scored = TRACK.score_champion(cfg, champion_bundle)
+            with scope(cfg.engine):
+                scored = TRACK.score_champion(cfg, champion_bundle)
             if isinstance(scored, ChampionScores):
                 noted.extend(scored.notes)
             if isinstance(scored, int | float):
@@ -172,7 +176,8 @@ def evaluate(cfg: Config) -> str:
     with record_run(ws.runs, cfg.tracking, "evaluate", {"config": cfg.model_dump(mode="json")}) as run:
         candidate, manifest = load_artifact(ws.candidate, kind=TRACK.model_kind)
         baselines, _ = load_artifact(ws.baselines, kind=TRACK.baselines_kind)
-        evaluation = TRACK.evaluate(cfg, candidate, baselines)
+        with scope(cfg.engine):
+            evaluation = TRACK.evaluate(cfg, candidate, baselines)
         run.log_data_hash(evaluation.data_sha256)
         pending = EvaluationReport(
             **evaluation.model_dump(),
@@ -217,7 +222,8 @@ def predict(cfg: Config, input_path: Path | None = None, output_path: Path | Non
     source = input_path or ws.clean_batch
     target = output_path or ws.reports / TRACK.predictions_file
     model, manifest = load_model(cfg)
-    scored = TRACK.predict(cfg, model, manifest["version"], source)
+    with scope(cfg.engine):
+        scored = TRACK.predict(cfg, model, manifest["version"], source)
     write_csv(scored.frame, target)
     return (
         f"scored {len(scored.frame):,} records from {source}: {scored.flagged:,} "
@@ -251,7 +257,8 @@ def monitor(cfg: Config, batch_path: Path | None = None) -> MonitorOutcome:
     model, _ = load_model(cfg)
     try:
         logged = _logged(cfg, source) if source.suffix == ".jsonl" else None
-        view = TRACK.monitor(cfg, model, source, logged)
+        with scope(cfg.engine):
+            view = TRACK.monitor(cfg, model, source, logged)
     except (DataValidationError, PipelineError) as exc:
         refuse(m, source=source, out_dir=out_dir, problem=str(exc))
         raise

@@ -45,7 +45,7 @@ class DataConfig(StrictModel):
     customers_per_1k_rows: float = Field(20.0, gt=0, description="population size per 1k rows")
     fraud_rate: float = Field(0.007, gt=0, lt=0.2)
     start: date = date(2026, 1, 1)
-    days: int = Field(60, ge=14)
+    days: int = Field(60, ge=14, le=1000)
     batch_rows: int | None = Field(
         None, ge=500, description="rows per monitoring batch; default: the training data's daily rate"
     )

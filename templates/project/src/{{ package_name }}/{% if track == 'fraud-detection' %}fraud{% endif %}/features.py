@@ -45,6 +45,35 @@ NEEDS = {
 }
 
 
+# Per categorical column its levels' counts, and which optional numeric columns have values.
+LevelCounts = tuple[dict[str, dict[str, int]], dict[str, bool]]
+
+
+def level_counts(frame: pd.DataFrame) -> LevelCounts:
+    """What :meth:`FeatureSpec.from_counts` needs of a table, or of one partition of it."""
+    levels = {
+        name: {str(k): int(v) for k, v in frame[name].dropna().astype(str).value_counts().items()}
+        for name in ("category", *OPTIONAL_CATEGORICAL)
+        if name in frame
+    }
+    present = {n: bool(frame[n].notna().any()) for n in OPTIONAL_NUMERIC if n in frame}
+    return levels, present
+
+
+def merge_counts(parts: list[LevelCounts]) -> LevelCounts:
+    """The counts of a whole table from its partitions' counts."""
+    levels: dict[str, dict[str, int]] = {}
+    present: dict[str, bool] = {}
+    for part_levels, part_present in parts:
+        for name, counts in part_levels.items():
+            merged = levels.setdefault(name, {})
+            for level, count in counts.items():
+                merged[level] = merged.get(level, 0) + count
+        for name, flag in part_present.items():
+            present[name] = present.get(name, False) or flag
+    return levels, present
+
+
 @dataclass(frozen=True)
 class FeatureSpec:
     """The features a model uses: the optional columns the data has, the categorical levels seen
@@ -58,12 +87,18 @@ class FeatureSpec:
     @classmethod
     def learn(cls, frame: pd.DataFrame, window_days: int, max_events: int) -> FeatureSpec:
         """The spec of a training table: present optional columns and their frequent levels."""
+        return cls.from_counts(level_counts(frame), window_days, max_events)
+
+    @classmethod
+    def from_counts(cls, counts: LevelCounts, window_days: int, max_events: int) -> FeatureSpec:
+        """The spec from :func:`level_counts` of the whole table (or their :func:`merge_counts`)."""
+        levels, present = counts
         categories = {}
         for name in ("category", *OPTIONAL_CATEGORICAL):
-            if name in frame and frame[name].notna().any():
-                counts = frame[name].dropna().astype(str).value_counts()
-                categories[name] = tuple(sorted(counts.index[:MAX_LEVELS]))
-        numeric = tuple(n for n in OPTIONAL_NUMERIC if n in frame and frame[n].notna().any())
+            if levels.get(name):
+                frequent = sorted(levels[name].items(), key=lambda item: (-item[1], item[0]))[:MAX_LEVELS]
+                categories[name] = tuple(sorted(level for level, _ in frequent))
+        numeric = tuple(n for n in OPTIONAL_NUMERIC if present.get(n))
         return cls(window_days, max_events, categories, numeric)
 
     @property

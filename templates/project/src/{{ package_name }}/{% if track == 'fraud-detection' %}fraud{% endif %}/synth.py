@@ -142,9 +142,10 @@ def _legitimate(
 
 
 def _fraud(
-    pop: Population, rng: np.random.Generator, n_target: int, start: int, days: int
+    pop: Population, rng: np.random.Generator, n_target: int, first: int, last: int
 ) -> dict[str, np.ndarray]:
-    """Fraud incidents until about ``n_target`` fraudulent transactions exist."""
+    """Fraud incidents starting in ``[first, last)`` until about ``n_target`` fraudulent
+    transactions exist."""
     parts: dict[str, list[np.ndarray]] = {
         key: []
         for key in ("customer", "merchant", "seconds", "amount", "category", "channel", "device", "distance")
@@ -154,7 +155,7 @@ def _fraud(
     while count < n_target:
         customer = int(rng.choice(pop.activity.size, p=pop.activity / pop.activity.sum()))
         typical = pop.typical_amount[customer]
-        t0 = start + int(rng.integers(_DAY * 2, days * _DAY))
+        t0 = int(rng.integers(first, last))
         pattern = rng.choice(7, p=[0.22, 0.18, 0.14, 0.1, 0.14, 0.12, 0.1])
         usual_channel = int(_draw_channels(rng, pop.channel_mix[customer : customer + 1])[0])
         known = False  # incidents at the customer's own merchants
@@ -231,9 +232,86 @@ def _fraud(
         ):
             parts[key].append(np.asarray(value))
         count += k
-    merged = {key: np.concatenate(values) for key, values in parts.items()}
+    floats = {"amount", "distance"}
+    merged = {
+        key: np.concatenate(values) if values else np.zeros(0, dtype=float if key in floats else np.int64)
+        for key, values in parts.items()
+    }
     merged["fraud"] = np.ones(count, dtype=bool)
     return merged
+
+
+HISTORY_DAYS = 2  # fraud starts once customers have some history
+
+
+def _spread(total: int, parts: int) -> list[int]:
+    """``total`` split into ``parts`` near-equal whole numbers, the larger ones first."""
+    base, extra = divmod(total, parts)
+    return [base + (1 if i < extra else 0) for i in range(parts)]
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """One day of a period: its legitimate rows and fraudulent transactions to draw."""
+
+    day: int
+    rows: int
+    frauds: int
+
+
+def plan(rows: int, days: int, fraud_rate: float) -> list[DayPlan]:
+    """The period's days, each drawn on its own (and so in parallel) from its own seed."""
+    n_fraud = round(rows * fraud_rate)
+    legit = _spread(rows - n_fraud, days)
+    fraud_days = max(1, days - HISTORY_DAYS)
+    frauds = [0] * (days - fraud_days) + _spread(n_fraud, fraud_days)
+    return [DayPlan(day, legit[day], frauds[day]) for day in range(days)]
+
+
+def simulate_day(
+    pop: Population,
+    day: DayPlan,
+    *,
+    start: pd.Timestamp,
+    days: int,
+    seed: int,
+    shift: bool = False,
+) -> pd.DataFrame:
+    """The transactions of one day's legitimate activity and of the fraud incidents that start on
+    it (an incident may run into the next days, never past the period), sorted by time."""
+    rng = np.random.default_rng([seed, day.day])
+    origin = int(start.timestamp())
+    day_start = origin + day.day * _DAY
+    legit = _legitimate(pop, rng, day.rows, day_start, 1, shift)
+    fraud = _fraud(pop, rng, day.frauds, day_start, day_start + _DAY)
+    cols = {key: np.concatenate([legit[key], fraud[key]]) for key in legit}
+    inside = cols["seconds"] < origin + days * _DAY  # incidents that run past the period end there
+    cols = {key: value[inside] for key, value in cols.items()}
+    order = np.argsort(cols["seconds"], kind="stable")
+    cols = {key: value[order] for key, value in cols.items()}
+    n = order.size
+    return pd.DataFrame(
+        {
+            "transaction_id": [f"t{seed % 1000:03d}{day.day:04d}{i:07d}" for i in range(n)],
+            "customer_id": [f"c{c:06d}" for c in cols["customer"]],
+            "merchant_id": [f"m{m:05d}" for m in cols["merchant"]],
+            "timestamp": pd.to_datetime(cols["seconds"], unit="s", utc=True).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "amount": np.round(np.clip(cols["amount"], 0.5, 49_999.0), 2),
+            "category": np.asarray(CATEGORIES)[cols["category"]],
+            "channel": np.asarray(CHANNELS)[cols["channel"]],
+            "device_type": np.asarray(DEVICES)[cols["device"]],
+            "distance_from_home_km": np.round(np.clip(cols["distance"], 0, 20_000), 2),
+            "is_fraud": cols["fraud"],
+        }
+    )
+
+
+ORDER = ["timestamp", "transaction_id"]  # a period's row order: by time, ties by day and draw
+
+
+def in_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of one or more days in the period's order (``ORDER``), renumbered from 0."""
+    return frame.sort_values(ORDER, kind="stable").reset_index(drop=True)
 
 
 def simulate(
@@ -246,33 +324,13 @@ def simulate(
     seed: int,
     shift: bool = False,
 ) -> pd.DataFrame:
-    """One period of transactions, sorted by time, with ``is_fraud`` labels."""
-    rng = np.random.default_rng(seed)
-    origin = int(start.timestamp())
-    n_fraud = round(rows * fraud_rate)
-    legit = _legitimate(pop, rng, rows - n_fraud, origin, days, shift)
-    fraud = _fraud(pop, rng, n_fraud, origin, days)
-    cols = {key: np.concatenate([legit[key], fraud[key]]) for key in legit}
-    inside = cols["seconds"] < origin + days * _DAY  # incidents that run past the period end there
-    cols = {key: value[inside] for key, value in cols.items()}
-    order = np.argsort(cols["seconds"], kind="stable")
-    cols = {key: value[order] for key, value in cols.items()}
-    n = order.size
-    frame = pd.DataFrame(
-        {
-            "transaction_id": [f"t{seed % 1000:03d}{i:08d}" for i in range(n)],
-            "customer_id": [f"c{c:06d}" for c in cols["customer"]],
-            "merchant_id": [f"m{m:05d}" for m in cols["merchant"]],
-            "timestamp": pd.to_datetime(cols["seconds"], unit="s", utc=True).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "amount": np.round(np.clip(cols["amount"], 0.5, 49_999.0), 2),
-            "category": np.asarray(CATEGORIES)[cols["category"]],
-            "channel": np.asarray(CHANNELS)[cols["channel"]],
-            "device_type": np.asarray(DEVICES)[cols["device"]],
-            "distance_from_home_km": np.round(np.clip(cols["distance"], 0, 20_000), 2),
-            "is_fraud": cols["fraud"],
-        }
-    )
-    return frame
+    """One period of transactions, sorted by time, with ``is_fraud`` labels: its days drawn by
+    :func:`simulate_day`, in the period's order."""
+    parts = [
+        simulate_day(pop, day, start=start, days=days, seed=seed, shift=shift)
+        for day in plan(rows, days, fraud_rate)
+    ]
+    return in_order(pd.concat(parts, ignore_index=True))
 
 
 # The chargeback feed: how late confirmed fraud arrives, and how much never does.

@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from ..text.tokens import locate
 from .batches import clean_batch, shifted_batch
 from .config import Config
 from .corpus import DocumentRecord, all_chunks, ingest
-from .documents import read_document, read_store, scan, write_store
+from .documents import read_document, read_source, read_store, scan, write_store
 from .schema import GoldenItem, Question
 
 
@@ -179,12 +180,10 @@ def ingest_corpus(cfg: Config) -> tuple[dict[str, DocumentRecord], str]:
     hashes = {source: sha256_file(path) for source, path in files.items()}
     settings = _chunk_settings(cfg)
     previous = read_store(store_path(cfg), settings)
+    # Read and chunked on the step's engine (see corpus.ingest); hashing stays here: it is what
+    # decides which files need reading at all, and is quick next to parsing.
     state, report = ingest(
-        previous,
-        hashes,
-        lambda source: read_document(files[source]),
-        size=c.chunk_size,
-        overlap=c.chunk_overlap,
+        previous, hashes, partial(read_source, c.path.absolute()), size=c.chunk_size, overlap=c.chunk_overlap
     )
     if not state:
         raise PipelineError(f"no documents with extensions {c.extensions} under {c.path}")

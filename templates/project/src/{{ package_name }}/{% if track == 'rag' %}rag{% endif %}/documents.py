@@ -99,6 +99,12 @@ def read_document(path: Path) -> tuple[str, bool]:
     return raw.replace("\r\n", "\n"), suffix in MARKDOWN_SUFFIXES
 
 
+def read_source(root: Path, source: str) -> tuple[str, bool]:
+    """:func:`read_document` for ``source``, a POSIX path relative to the corpus folder ``root``
+    (as :func:`scan` names documents): what ingestion maps over the files."""
+    return read_document(root.joinpath(*source.split("/")))
+
+
 def scan(root: Path, extensions: list[str], max_bytes: int) -> tuple[dict[str, Path], list[str]]:
     """Documents under ``root`` by POSIX path relative to it, and the ones skipped (with why)."""
     if not root.is_dir():

@@ -17,12 +17,15 @@ name one.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
 
+from ..engine import current
 from ..errors import PipelineError
 from ..text.embeddings import load_encoder
 from ..text.lexical import (
@@ -52,34 +55,58 @@ class Retriever(Protocol):
         """How strongly the corpus supports an answer (compared with ``min_support``)."""
 
 
+# Chunks per embedding task. Fixed, not sized to the engine, so that every engine hands the
+# encoder the same batches and gets the same vectors; a corpus this small is one batch.
+EMBED_BATCH = 1024
+DENSE_SETTING = "retrieval.kind 'dense' and 'hybrid'"
+# One encoder per model per process (this one, or a Dask worker's), loaded on first use and kept
+# for every batch after; the lock keeps one encode at a time, as the tokenizer is not thread-safe.
+_ENCODERS: dict[str, Any] = {}
+_ENCODER_LOCK = threading.Lock()
+
+
+def _encoder(model: str) -> Any:
+    with _ENCODER_LOCK:
+        if model not in _ENCODERS:
+            _ENCODERS[model] = load_encoder(model, DENSE_SETTING)
+        return _ENCODERS[model]
+
+
+def embed(model: str, texts: list[str]) -> np.ndarray:
+    """Normalised embeddings of ``texts``, one row each, with this process's encoder."""
+    encoder = _encoder(model)
+    with _ENCODER_LOCK:
+        vectors = encoder.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+def embed_all(model: str, texts: list[str]) -> np.ndarray:
+    """:func:`embed` over batches of :data:`EMBED_BATCH` texts mapped with the step's engine (on
+    Dask, each worker loads the encoder once and embeds its batches), stacked in order."""
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    parts = [texts[i : i + EMBED_BATCH] for i in range(0, len(texts), EMBED_BATCH)]
+    vectors = current().map(partial(embed, model), parts, what=f"embedding {len(texts):,} chunks")
+    return np.concatenate(vectors, axis=0)
+
+
 class DenseRetriever:
-    """Cosine similarity of sentence embeddings; the encoder is loaded on first use, never pickled."""
+    """Cosine similarity of sentence embeddings. The index keeps the vectors, not the encoder: that is
+    loaded once per process on first use (:func:`embed`)."""
 
     kind = "dense"
 
     def __init__(self, model: str) -> None:
         self.model = model
-        self._encoder: Any = None
         self._embeddings: np.ndarray | None = None
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_encoder": None}
-
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        if self._encoder is None:
-            self._encoder = load_encoder(self.model, "retrieval.kind 'dense' and 'hybrid'")
-        vectors = self._encoder.encode(
-            texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
     def fit(self, texts: list[str]) -> None:
-        self._embeddings = self._encode(texts)
+        self._embeddings = embed_all(self.model, texts)
 
     def scores(self, query: str) -> np.ndarray:
         if self._embeddings is None:
             raise PipelineError("the dense retriever has no embeddings; build the index first")
-        return self._embeddings @ self._encode([query])[0]
+        return self._embeddings @ embed(self.model, [query])[0]
 
     def support(self, query: str, scores: np.ndarray) -> float:
         return float(scores.max()) if scores.size else 0.0

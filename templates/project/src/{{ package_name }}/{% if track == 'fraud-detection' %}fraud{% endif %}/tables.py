@@ -1,0 +1,245 @@
+"""The fraud tables on either engine: labelled transactions, their features, scored batches.
+
+With the local engine the labelled transactions are one CSV file (``data/raw/transactions.csv``)
+and every step computes in this process. With the Dask engine (``ENGINE=dask``) ``make data``
+draws, validates and writes the days in parallel as Parquet parts, one per day
+(``data/raw/transactions/``), and computes their point-in-time features on the workers, with each
+customer's rows in one partition so that no window crosses a partition; the features are stored
+as Parquet parts (``data/features/``). Later steps bring back only the rows and columns they use,
+in the period's row order (``synth.ORDER``), so every figure equals the local engine's.
+
+The functions given to the engine are the ones the local engine calls: ``simulate_day``,
+``enforce``, ``build_features``, ``level_counts``, the scorer. Nothing is computed twice over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import asdict
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..core.validation import enforce
+from ..engine import Table, current
+from ..engine.local import part_files, replace_folder
+from ..errors import PipelineError
+from ..io.files import sha256_file, write_text
+from .config import Config
+from .features import FeatureSpec, build_features, level_counts, merge_counts, to_seconds
+from .schema import LABEL, LabeledTransaction
+from .synth import ORDER, DayPlan, Population, simulate_day
+
+SPEC_FILE = "spec.json"
+_KEY_ORIGIN = 1_577_836_800  # 2020-01-01: keeps sort keys of any plausible date inside int64
+
+
+def raw_parts(cfg: Config) -> Path:
+    """The Dask engine's labelled transactions: Parquet parts, one per day."""
+    return cfg.paths.data_dir / "raw" / "transactions"
+
+
+def feature_parts(cfg: Config) -> Path:
+    """The Dask engine's features of the labelled transactions, partitioned by customer."""
+    return cfg.paths.data_dir / "features"
+
+
+def write_day(
+    pop: Population,
+    day: DayPlan,
+    *,
+    start: pd.Timestamp,
+    days: int,
+    seed: int,
+    shift: bool,
+    folder: Path,
+) -> tuple[int, int]:
+    """Draw one day, validate it and write it as ``folder/part-<day>.parquet``; (rows, frauds)."""
+    frame = simulate_day(pop, day, start=start, days=days, seed=seed, shift=shift)
+    enforce(frame, LabeledTransaction, mode="reject", source=f"generated day {day.day}")
+    frame.to_parquet(folder / f"part-{day.day:05d}.parquet", index=False)
+    return len(frame), int(frame[LABEL].sum())
+
+
+def draw_days(
+    pop: Population,
+    plans: list[DayPlan],
+    *,
+    start: pd.Timestamp,
+    days: int,
+    seed: int,
+    shift: bool,
+    target: Path,
+) -> None:
+    """Every day of a period drawn and written on the engine's workers, then put in place whole."""
+    staged = target.with_name(target.name + ".partial")
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir(parents=True)
+    task = partial(write_day, pop, start=start, days=days, seed=seed, shift=shift, folder=staged)
+    current().map(task, plans, what=f"drawing {len(plans)} days")
+    replace_folder(staged, target)
+
+
+def parts_hash(folder: Path) -> str:
+    """A fingerprint of a folder of Parquet parts: its part files' names and bytes."""
+    digest = hashlib.sha256()
+    for part in part_files(folder):
+        digest.update(part.name.encode())
+        digest.update(sha256_file(part).encode())
+    return digest.hexdigest()
+
+
+def fraud_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The fraudulent rows of a partition."""
+    return frame.loc[frame[LABEL].to_numpy(dtype=bool)]
+
+
+def in_period_order(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Partitions' rows as one frame in the period's row order."""
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return frame.sort_values(ORDER, kind="stable").reset_index(drop=True) if len(frame) else frame
+
+
+def write_batch(folder: Path, target: Path) -> pd.DataFrame:
+    """The batch drawn into ``folder`` as one unlabelled CSV in time order; its frauds returned
+    (for the chargeback feed). The parts are removed afterwards."""
+    engine = current()
+    table = engine.read_parquet(folder)
+    engine.write_csv(engine.sort(table.drop(columns=[LABEL]), draw_order), target)
+    frauds: pd.DataFrame = engine.reduce(table, fraud_rows, in_period_order)
+    shutil.rmtree(folder, ignore_errors=True)
+    return frauds
+
+
+def draw_order(frame: pd.DataFrame) -> np.ndarray:
+    """A distinct int64 per drawn row that sorts like ``synth.ORDER``: its second, then its day
+    and place in the day's draw (which its transaction id spells)."""
+    ids = frame["transaction_id"].astype(str)
+    day = ids.str.slice(4, 8).astype(np.int64).to_numpy()
+    draw = ids.str.slice(8).astype(np.int64).to_numpy()
+    return (to_seconds(frame["timestamp"]) - _KEY_ORIGIN) * 2**32 + day * 2**22 + draw
+
+
+def raw_table(cfg: Config) -> Table:
+    """The labelled transactions as an engine table (the Dask engine's Parquet parts)."""
+    folder = raw_parts(cfg)
+    if not folder.is_dir():
+        raise PipelineError(
+            f"no Parquet parts in {folder}: the Dask engine reads what `ENGINE=dask make data` writes; "
+            "run it first"
+        )
+    table = current().read_parquet(folder)
+    return table
+
+
+def learn_spec(cfg: Config, table: Table) -> FeatureSpec:
+    """The feature spec of the whole table, from per-partition counts."""
+    counts = current().reduce(table, level_counts, merge_counts)
+    return FeatureSpec.from_counts(counts, cfg.state.window_days, cfg.state.max_events_per_customer)
+
+
+KEEP = [*ORDER, "customer_id", LABEL]
+
+
+def features_part(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
+    """One partition's features (each customer's rows all in it), with the columns that place,
+    label and group them."""
+    features = build_features(frame, spec).reset_index(drop=True)
+    for name in spec.categorical:  # text, so that Parquet stores it as such
+        features[name] = features[name].astype(str)
+    return pd.concat([frame[KEEP].reset_index(drop=True), features], axis=1)
+
+
+def feature_table(cfg: Config, table: Table, spec: FeatureSpec) -> Table:
+    """Point-in-time features of a table of transactions, computed by customer partition."""
+    engine = current()
+    return engine.map_partitions(features_part, engine.by_key(table, "customer_id"), spec)
+
+
+def store_features(cfg: Config, table: Table, spec: FeatureSpec) -> Table:
+    """Compute and store the features of the labelled transactions; the stored table."""
+    engine = current()
+    folder = feature_parts(cfg)
+    engine.write_parquet(feature_table(cfg, table, spec), folder)
+    write_text(folder / SPEC_FILE, json.dumps(asdict(spec), sort_keys=True))
+    return engine.read_parquet(folder)
+
+
+def stored_features(cfg: Config, spec: FeatureSpec) -> Table:
+    """The stored features when they were computed with ``spec``; else computed afresh."""
+    folder = feature_parts(cfg)
+    marker = folder / SPEC_FILE
+    if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == json.loads(
+        json.dumps(asdict(spec), sort_keys=True)
+    ):
+        return current().read_parquet(folder)
+    return feature_table(cfg, raw_table(cfg), spec)
+
+
+def max_seconds(table: Table) -> int:
+    """The newest transaction's time."""
+    return int(current().reduce(table, _newest, max))
+
+
+def _newest(frame: pd.DataFrame) -> int:
+    return int(to_seconds(frame["timestamp"]).max()) if len(frame) else 0
+
+
+def between(frame: pd.DataFrame, low: int | None, high: int | None) -> pd.DataFrame:
+    """Rows with ``low <= time < high`` (either bound may be open)."""
+    seconds = to_seconds(frame["timestamp"])
+    keep = np.ones(len(frame), dtype=bool)
+    if low is not None:
+        keep &= seconds >= low
+    if high is not None:
+        keep &= seconds < high
+    return frame.loc[keep]
+
+
+def sampled(frame: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
+    """A seeded sample of about ``share`` of the rows, decided per transaction id (so the same
+    rows whatever the partitioning)."""
+    if share >= 1.0:
+        return frame
+    hashed = pd.util.hash_pandas_object(frame["transaction_id"], index=False, hash_key=f"{seed:016d}")
+    return frame.loc[(hashed.to_numpy() / 2.0**64) < share]
+
+
+def collect(table: Table, columns: list[str]) -> pd.DataFrame:
+    """Some columns of a table, here, in the period's row order."""
+    frame = current().to_pandas(table, list(dict.fromkeys([*columns, *ORDER])))
+    return frame.sort_values(ORDER, kind="stable").reset_index(drop=True)
+
+
+def count_rows(table: Table) -> tuple[int, int]:
+    """Rows and frauds of a table."""
+    rows, frauds = current().reduce(table, _count, _sum_pairs)
+    return int(rows), int(frauds)
+
+
+def _count(frame: pd.DataFrame) -> tuple[int, int]:
+    return len(frame), int(frame[LABEL].to_numpy(dtype=bool).sum())
+
+
+def _sum_pairs(parts: list[tuple[int, int]]) -> tuple[int, int]:
+    return sum(p[0] for p in parts), sum(p[1] for p in parts)
+
+
+def column(table: Table, name: str) -> pd.Series:
+    """One column of a table, here (for exact medians, distinct counts, rankings)."""
+    series: pd.Series = current().to_pandas(table, [name])[name].reset_index(drop=True)
+    return series
+
+
+def remove_local_copies(cfg: Config, *paths: Path) -> None:
+    """Drop files another engine wrote for the same data, so no step reads a stale copy."""
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
