@@ -41,8 +41,7 @@ def _imports() -> tuple[Any, Any]:
         import distributed
     except ImportError as exc:
         raise PipelineError(
-            "engine.kind is dask (or ENGINE=dask), which needs the dask extra: "
-            "make setup EXTRAS=dev,dask"
+            "engine.kind is dask (or ENGINE=dask), which needs the dask extra: make setup EXTRAS=dev,dask"
         ) from exc
     return dd, distributed
 

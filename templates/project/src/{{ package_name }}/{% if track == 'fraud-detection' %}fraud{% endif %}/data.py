@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from functools import partial
 from pathlib import Path
@@ -26,19 +27,26 @@ from .features import FeatureSpec, build_features, to_seconds
 from .labels import FEED_AGE_DAYS, labels_path
 from .metrics import pr_auc
 from .schema import LABEL, LabeledTransaction
-from .state import state_path
+from .state import seed, state_path
 from .synth import chargebacks, make_population, plan, simulate
 from .tables import (
+    KEEP,
+    between,
+    collect,
     column,
     count_rows,
     draw_days,
     feature_parts,
     learn_spec,
+    max_seconds,
     parts_hash,
     raw_parts,
     raw_table,
     remove_local_copies,
+    sampled,
+    seed_recent,
     store_features,
+    stored_features,
     write_batch,
 )
 
@@ -106,23 +114,96 @@ def spec_of(cfg: Config, frame: pd.DataFrame) -> FeatureSpec:
     return FeatureSpec.learn(frame, cfg.state.window_days, cfg.state.max_events_per_customer)
 
 
-def split(cfg: Config, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Boolean masks for the train, validation and test periods (by time, never shuffled)."""
-    seconds = to_seconds(frame["timestamp"])
-    test_start = seconds.max() - cfg.split.test_days * 86_400
-    valid_start = test_start - cfg.split.valid_days * 86_400
-    masks = (seconds < valid_start, (seconds >= valid_start) & (seconds < test_start), seconds >= test_start)
-    for name, mask in zip(("train", "validation", "test"), masks, strict=True):
-        if frame.loc[mask, LABEL].sum() < 5:
+def boundaries(cfg: Config, newest: int) -> tuple[int, int]:
+    """Where the validation and the test periods start, given the newest transaction's time."""
+    test_start = newest - cfg.split.test_days * 86_400
+    return test_start - cfg.split.valid_days * 86_400, test_start
+
+
+def check_periods(frauds: dict[str, int]) -> None:
+    """Every period needs a few frauds for its figures to mean anything."""
+    for name, count in frauds.items():
+        if count < 5:
             raise PipelineError(
                 f"the {name} period has fewer than 5 frauds; use more data (data.rows, data.days) "
                 "or shorter periods (split.valid_days, split.test_days)"
             )
+
+
+def split(cfg: Config, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Boolean masks for the train, validation and test periods (by time, never shuffled)."""
+    seconds = to_seconds(frame["timestamp"])
+    valid_start, test_start = boundaries(cfg, int(seconds.max()))
+    masks = (seconds < valid_start, (seconds >= valid_start) & (seconds < test_start), seconds >= test_start)
+    names = ("train", "validation", "test")
+    check_periods({n: int(frame.loc[m, LABEL].sum()) for n, m in zip(names, masks, strict=True)})
     return masks
+
+
+@dataclass(frozen=True)
+class TrainingSets:
+    """The training and validation periods' features and labels, in the period's row order."""
+
+    spec: FeatureSpec
+    train: pd.DataFrame
+    valid: pd.DataFrame
+    data_hash: str
+    available_train_rows: int
+    seed_state: Callable[[], int]
+
+
+def training_sets(cfg: Config) -> TrainingSets:
+    """What training fits on. On the local engine: the whole table in memory. On the Dask engine:
+    the stored features, of which only the training period (a seeded sample of at most
+    ``engine.sample_rows`` rows when it is larger) and the validation period come here."""
+    if current().kind == "local":
+        frame, data_hash = load_labeled(cfg)
+        spec = spec_of(cfg, frame)
+        features = build_features(frame, spec)
+        features[LABEL] = frame[LABEL].to_numpy()
+        train_mask, valid_mask, _ = split(cfg, frame)
+        return TrainingSets(
+            spec,
+            features.loc[train_mask].reset_index(drop=True),
+            features.loc[valid_mask].reset_index(drop=True),
+            data_hash,
+            int(train_mask.sum()),
+            lambda: seed(cfg, frame),
+        )
+    engine = current()
+    table = raw_table(cfg)
+    spec = learn_spec(cfg, table)
+    stored = stored_features(cfg, spec)
+    valid_start, test_start = boundaries(cfg, max_seconds(stored))
+    periods = {
+        "train": engine.map_partitions(between, stored, None, valid_start),
+        "validation": engine.map_partitions(between, stored, valid_start, test_start),
+        "test": engine.map_partitions(between, stored, test_start, None),
+    }
+    counted = {name: count_rows(part) for name, part in periods.items()}
+    check_periods({name: frauds for name, (_, frauds) in counted.items()})
+    available = counted["train"][0]
+    share = min(1.0, cfg.engine.sample_rows / max(available, 1))
+    columns = [LABEL, *spec.names]
+    return TrainingSets(
+        spec,
+        collect(engine.map_partitions(sampled, periods["train"], share, cfg.seed), columns),
+        collect(periods["validation"], columns),
+        parts_hash(raw_parts(cfg)),
+        available,
+        lambda: seed_recent(cfg, table),
+    )
+
 
 
 def test_period(cfg: Config, spec: FeatureSpec) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """The test period's transactions and features (from the whole history), and the fingerprint."""
+    if current().kind != "local":
+        stored = stored_features(cfg, spec)
+        _, test_start = boundaries(cfg, max_seconds(stored))
+        test = current().map_partitions(between, stored, test_start, None)
+        frame = collect(test, [*KEEP, *spec.names])
+        return frame, frame[spec.names], parts_hash(raw_parts(cfg))
     frame, data_hash = load_labeled(cfg)
     features = build_features(frame, spec)
     _, _, test = split(cfg, frame)

@@ -176,6 +176,15 @@ def open_state(cfg: Config, path: Path | None = None) -> SQLiteState:
     )
 
 
+def recent_rows(frame: pd.DataFrame, window: int, keep: int) -> pd.DataFrame:
+    """Each customer's newest ``window`` seconds of transactions, at most ``keep`` of them, with
+    their epoch seconds as ``_s`` (per customer: any partition holding whole customers works)."""
+    seconds = to_seconds(frame["timestamp"])
+    newest = pd.Series(seconds).groupby(frame["customer_id"].to_numpy()).transform("max").to_numpy()
+    recent = frame.assign(_s=seconds).loc[seconds > newest - window]
+    return recent.sort_values("_s", kind="stable").groupby("customer_id", sort=False).tail(keep)
+
+
 def seed(cfg: Config, frame: pd.DataFrame, *, replace: bool = False) -> int:
     """Fill the live state from a table of past transactions (each customer's newest window),
     unless it already holds some; ``replace`` starts it afresh. Returns the rows stored."""
@@ -187,10 +196,7 @@ def seed(cfg: Config, frame: pd.DataFrame, *, replace: bool = False) -> int:
     try:
         if store.count():
             return 0
-        seconds = to_seconds(frame["timestamp"])
-        newest = pd.Series(seconds).groupby(frame["customer_id"].to_numpy()).transform("max").to_numpy()
-        recent = frame.assign(_s=seconds).loc[seconds > newest - store.window]
-        recent = recent.sort_values("_s", kind="stable").groupby("customer_id", sort=False).tail(store.keep)
+        recent = recent_rows(frame, store.window, store.keep)
         keys = CustomerKeys(cfg.prediction_log.hash_key_env)(recent["customer_id"].to_numpy())
         with store.session() as session:
             session.add(

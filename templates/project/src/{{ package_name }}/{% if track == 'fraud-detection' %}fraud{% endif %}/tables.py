@@ -32,6 +32,7 @@ from ..io.files import sha256_file, write_text
 from .config import Config
 from .features import FeatureSpec, build_features, level_counts, merge_counts, to_seconds
 from .schema import LABEL, LabeledTransaction
+from .state import CustomerKeys, open_state, recent_rows
 from .synth import ORDER, DayPlan, Population, simulate_day
 
 SPEC_FILE = "spec.json"
@@ -243,3 +244,31 @@ def remove_local_copies(cfg: Config, *paths: Path) -> None:
         else:
             path.unlink(missing_ok=True)
 
+
+
+def seed_recent(cfg: Config, table: Table) -> int:
+    """Fill the live state from each customer's newest window, partition by partition (the
+    rows :func:`state.seed` keeps of the whole table); the rows stored, 0 if it held some."""
+    engine = current()
+    store = open_state(cfg)
+    try:
+        if store.count():
+            return 0
+        recent = engine.map_partitions(recent_rows, engine.by_key(table, "customer_id"), store.window, store.keep)
+        keys = CustomerKeys(cfg.prediction_log.hash_key_env)
+        stored = 0
+        for part in engine.partitions(recent):
+            if not len(part):
+                continue
+            with store.session() as session:
+                session.add(
+                    keys(part["customer_id"].to_numpy()),
+                    part["transaction_id"].astype(str).tolist(),
+                    part["_s"].to_numpy(),
+                    part["amount"].to_numpy(dtype=float),
+                    part["merchant_id"].astype(str).tolist(),
+                )
+            stored += len(part)
+        return stored
+    finally:
+        store.close()

@@ -24,7 +24,7 @@ from ..io.workspace import Workspace
 from ..monitoring.predlog import recorder
 from . import data, evaluation, labels, routes
 from .config import Config
-from .features import build_features, to_matrix
+from .features import to_matrix
 from .live import score_batch
 from .metrics import pr_auc
 from .models import (
@@ -39,7 +39,6 @@ from .models import (
 from .policy import KINDS, fit
 from .routes import FraudService
 from .schema import LABEL, Transaction
-from .state import seed
 
 
 class FraudTrack:
@@ -63,48 +62,54 @@ class FraudTrack:
 
     def train(self, cfg: Config) -> TrainOutcome:
         """Fit the candidate and the baselines on the training period; policies on validation."""
-        frame, data_hash = data.load_labeled(cfg)
-        spec = data.spec_of(cfg, frame)
-        features = build_features(frame, spec)
-        y, amount, x = (
-            frame[LABEL].to_numpy(dtype=bool),
-            frame["amount"].to_numpy(dtype=float),
-            to_matrix(spec, features),
-        )
-        train_mask, valid_mask, _ = data.split(cfg, frame)
+        sets = data.training_sets(cfg)
+        spec, train, valid = sets.spec, sets.train, sets.valid
+        y_train, x_train = train[LABEL].to_numpy(dtype=bool), to_matrix(spec, train)
+        y_valid, x_valid = valid[LABEL].to_numpy(dtype=bool), to_matrix(spec, valid)
+        amount_valid = valid["amount"].to_numpy(dtype=float)
         estimators: dict[str, Any] = {
             "candidate": make_candidate(cfg.model, cfg.seed),
             "logistic_regression": make_logistic_baseline(cfg.seed),
             "rules": RulesBaseline(spec),
         }
         scorers: dict[str, FraudScorer] = {}
-        metrics: dict[str, float] = {}
-        typical = reference_row(spec, features.loc[train_mask])
+        metrics: dict[str, float] = {"train_rows": float(len(train)), "train_rows_available": float(sets.available_train_rows)}
+        typical = reference_row(spec, train)
         for name, estimator in estimators.items():
-            estimator.fit(x[train_mask], y[train_mask])
-            valid_scores = estimator.predict_proba(x[valid_mask])[:, 1]
-            policies = {
-                kind: fit(kind, y[valid_mask], valid_scores, amount[valid_mask], cfg) for kind in KINDS
-            }
+            estimator.fit(x_train, y_train)
+            valid_scores = estimator.predict_proba(x_valid)[:, 1]
+            policies = {kind: fit(kind, y_valid, valid_scores, amount_valid, cfg) for kind in KINDS}
             scorers[name] = FraudScorer(estimator, spec, policies, cfg.policy.kind, typical)
             metrics |= {
-                f"{name}.valid_pr_auc": pr_auc(y[valid_mask], valid_scores),
+                f"{name}.valid_pr_auc": pr_auc(y_valid, valid_scores),
                 f"{name}.threshold": policies["threshold"].threshold,
                 f"{name}.expected_loss_margin": min(policies["expected_loss"].margin, 1e9),
             }
         candidate = scorers.pop("candidate")
-        reference = features.loc[valid_mask].copy()
+        reference = valid[spec.names].copy()
         reference["score"] = candidate.score_features(reference)
         reference = reference.sample(n=min(len(reference), 20_000), random_state=cfg.seed)
-        seeded = seed(cfg, frame)
+        seeded = sets.seed_state()
+        sampled = len(train) < sets.available_train_rows
         return TrainOutcome(
             summary=(
                 f"trained {cfg.model.kind} ({candidate.policy.describe()}) and baselines on "
-                f"{int(train_mask.sum()):,} rows"
+                f"{len(train):,} rows"
+                + (
+                    f" (a seeded sample of the {sets.available_train_rows:,} training-period rows, "
+                    "engine.sample_rows)"
+                    if sampled
+                    else ""
+                )
                 + (f"; live state started with {seeded:,} recent transactions" if seeded else "")
             ),
-            data_hash=data_hash,
-            candidate={"scorer": candidate, "reference": reference},
+            data_hash=sets.data_hash,
+            candidate={
+                "scorer": candidate,
+                "reference": reference,
+                "training": {"rows": len(train), "available": sets.available_train_rows},
+            },
+            manifest={"train_rows": len(train), "train_rows_available": sets.available_train_rows},
             baselines=dict(scorers),
             metrics=metrics,
         )
@@ -178,6 +183,7 @@ class FraudTrack:
                 f"period's {len(units[names['candidate']]):,} "
                 f"{ev.bootstrap_unit}s (each one's gains and costs under each system's policy, "
                 "evaluation.bootstrap_unit), so its intervals are in dollars of net savings.",
+                *_sample_note(candidate),
                 *(
                     [f"Features left out (column absent from the data): {', '.join(main.spec.dropped)}."]
                     if main.spec.dropped
@@ -302,6 +308,19 @@ class FraudTrack:
     def small_overrides(self, project_root: Path) -> dict[str, Any]:
         """Config overrides that make a run take seconds while every step still means something."""
         return {"data.rows": 25_000, "data.batch_days": 7, "model.max_iter": 60}
+
+
+def _sample_note(candidate: Bundle) -> list[str]:
+    """The card's note when the model was fitted on a sample of the training period."""
+    training = candidate.get("training") or {}
+    rows, available = training.get("rows", 0), training.get("available", 0)
+    if not rows or rows >= available:
+        return []
+    return [
+        f"The model and baselines were fitted on a seeded sample of {rows:,} of the training "
+        f"period's {available:,} rows (engine.sample_rows, Dask engine); validation and test "
+        "figures use every row."
+    ]
 
 
 TRACK = FraudTrack()
