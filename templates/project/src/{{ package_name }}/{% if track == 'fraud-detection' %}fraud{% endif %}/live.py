@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..engine import current
 from ..errors import PipelineError
 from .config import Config
 from .features import to_seconds
@@ -88,10 +89,30 @@ class LiveScorer:
 
 
 def score_batch(cfg: Config, scorer: FraudScorer, frame: pd.DataFrame) -> Verdicts:
-    """Score a file from the live state as of its first transaction (read only)."""
+    """Score a file from the live state as of its first transaction (read only). On the Dask
+    engine the rows are scored on the workers, each customer's rows in one partition."""
     ensure_state(cfg)
-    keys = CustomerKeys(cfg.prediction_log.hash_key_env)(frame["customer_id"].to_numpy())
     start = int(to_seconds(frame["timestamp"]).min()) if len(frame) else 0
+    engine = current()
+    if engine.kind == "local" or not len(frame):
+        return _score_rows(cfg, scorer, start, frame)
+    table = engine.number_rows(engine.from_pandas(frame, cfg.engine.partition_rows), ROW)
+    scored = engine.to_pandas(engine.map_partitions(_scored_part, engine.by_key(table, "customer_id"), cfg, scorer, start))
+    scored = scored.sort_values(ROW).reset_index(drop=True)
+    return Verdicts(
+        {name: scored[name].to_numpy() for name in scorer.spec.names},
+        scored["_score"].to_numpy(dtype=float),
+        scored["_alert"].to_numpy(dtype=bool),
+        list(scored["_reasons"]),
+    )
+
+
+ROW = "_row"
+
+
+def _score_rows(cfg: Config, scorer: FraudScorer, start: int, frame: pd.DataFrame) -> Verdicts:
+    """Score rows against the live state's history before ``start``."""
+    keys = CustomerKeys(cfg.prediction_log.hash_key_env)(frame["customer_id"].to_numpy())
     store = open_state(cfg)
     try:
         with store.session(write=False) as session:
@@ -99,3 +120,20 @@ def score_batch(cfg: Config, scorer: FraudScorer, frame: pd.DataFrame) -> Verdic
     finally:
         store.close()
     return judge(scorer, scorer.features(frame, keys, history), frame["amount"].to_numpy(dtype=float))
+
+
+def _scored_part(frame: pd.DataFrame, cfg: Config, scorer: FraudScorer, start: int) -> pd.DataFrame:
+    """One partition's verdicts as columns, with its rows' positions (``ROW``)."""
+    columns: dict[str, Any] = {ROW: frame[ROW].to_numpy()}
+    if len(frame):
+        verdicts = _score_rows(cfg, scorer, start, frame)
+        columns |= {name: verdicts.features[name] for name in scorer.spec.names}
+        columns |= {"_score": verdicts.scores, "_alert": verdicts.alerts, "_reasons": verdicts.reasons}
+    else:
+        columns |= {name: np.zeros(0, dtype=object if name in scorer.spec.categories else float) for name in scorer.spec.names}
+        columns |= {
+            "_score": np.zeros(0),
+            "_alert": np.zeros(0, dtype=bool),
+            "_reasons": np.zeros(0, dtype=object),
+        }
+    return pd.DataFrame(columns)
