@@ -158,7 +158,8 @@ class DaskEngine:
 
         if not items:
             return []
-        bag = db.from_sequence(list(items), npartitions=min(len(items), 4 * self.workers * self._threads()))
+        from_sequence: Any = db.from_sequence
+        bag = from_sequence(list(items), npartitions=min(len(items), 4 * self.workers * self._threads()))
         future = self.client.compute(bag.map(func))
         self._wait([future], what)
         results: list[R] = list(future.result())
@@ -169,7 +170,7 @@ class DaskEngine:
         return max(1, max((int(w.get("nthreads", 1)) for w in workers.values()), default=1))
 
     def number_rows(self, table: Table, column: str) -> Table:
-        from dask import delayed
+        from dask.delayed import delayed
 
         lengths = self.client.compute([delayed(len)(part) for part in table.to_delayed()], sync=True)
         offsets = [0]
@@ -218,7 +219,7 @@ class DaskEngine:
         return table.map_partitions(func, *args, meta=meta)
 
     def reduce(self, table: Table, chunk: Callable[[pd.DataFrame], T], combine: Callable[[list[T]], R]) -> R:
-        from dask import delayed
+        from dask.delayed import delayed
 
         chunks = [delayed(chunk)(part) for part in table.to_delayed()]
         future = self.client.compute(delayed(combine)(chunks))
@@ -258,4 +259,12 @@ class DaskEngine:
             yield frame
 
     def rows(self, table: Table) -> int:
-        return int(self.reduce(table, len, sum))
+        return self.reduce(table, _length, _total)
+
+
+def _length(frame: pd.DataFrame) -> int:
+    return len(frame)
+
+
+def _total(parts: list[int]) -> int:
+    return sum(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -40,9 +41,11 @@ def replace_folder(staged: Path, target: Path) -> None:
 def need_pyarrow() -> None:
     """Parquet needs pyarrow (the dask and parquet extras install it)."""
     try:
-        import pyarrow  # noqa: F401
-    except ImportError as exc:
-        raise PipelineError("Parquet needs pyarrow: make setup EXTRAS=dev,dask (or dev,parquet)") from exc
+        found = importlib.util.find_spec("pyarrow") is not None
+    except ValueError:  # imported, then removed
+        found = False
+    if not found:
+        raise PipelineError("Parquet needs pyarrow: make setup EXTRAS=dev,dask (or dev,parquet)")
 
 
 class LocalEngine:

@@ -195,7 +195,6 @@ def training_sets(cfg: Config) -> TrainingSets:
     )
 
 
-
 def test_period(cfg: Config, spec: FeatureSpec) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """The test period's transactions and features (from the whole history), and the fingerprint."""
     if current().kind != "local":
@@ -425,7 +424,9 @@ def _generate_on_engine(cfg: Config, rows: int | None) -> DataOutcome:
             target=folder,
         )
         frauds = write_batch(folder, path)
-        feeds.append(chargebacks(frauds, as_of=after + timedelta(days=FEED_AGE_DAYS), seed=cfg.seed + 100 + offset))
+        feeds.append(
+            chargebacks(frauds, as_of=after + timedelta(days=FEED_AGE_DAYS), seed=cfg.seed + 100 + offset)
+        )
     write_csv(pd.concat(feeds).sort_values("reported_at", kind="stable"), labels_path(cfg))
     _fresh_state(cfg)
     table = raw_table(cfg)

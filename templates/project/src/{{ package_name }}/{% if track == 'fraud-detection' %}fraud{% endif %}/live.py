@@ -97,7 +97,9 @@ def score_batch(cfg: Config, scorer: FraudScorer, frame: pd.DataFrame) -> Verdic
     if engine.kind == "local" or not len(frame):
         return _score_rows(cfg, scorer, start, frame)
     table = engine.number_rows(engine.from_pandas(frame, cfg.engine.partition_rows), ROW)
-    scored = engine.to_pandas(engine.map_partitions(_scored_part, engine.by_key(table, "customer_id"), cfg, scorer, start))
+    scored = engine.to_pandas(
+        engine.map_partitions(_scored_part, engine.by_key(table, "customer_id"), cfg, scorer, start)
+    )
     scored = scored.sort_values(ROW).reset_index(drop=True)
     return Verdicts(
         {name: scored[name].to_numpy() for name in scorer.spec.names},
@@ -130,7 +132,10 @@ def _scored_part(frame: pd.DataFrame, cfg: Config, scorer: FraudScorer, start: i
         columns |= {name: verdicts.features[name] for name in scorer.spec.names}
         columns |= {"_score": verdicts.scores, "_alert": verdicts.alerts, "_reasons": verdicts.reasons}
     else:
-        columns |= {name: np.zeros(0, dtype=object if name in scorer.spec.categories else float) for name in scorer.spec.names}
+        columns |= {
+            name: np.zeros(0, dtype=object if name in scorer.spec.categories else float)
+            for name in scorer.spec.names
+        }
         columns |= {
             "_score": np.zeros(0),
             "_alert": np.zeros(0, dtype=bool),

@@ -183,7 +183,11 @@ def stored_features(cfg: Config, spec: FeatureSpec) -> Table:
 
 def max_seconds(table: Table) -> int:
     """The newest transaction's time."""
-    return int(current().reduce(table, _newest, max))
+    return int(current().reduce(table, _newest, _latest))
+
+
+def _latest(parts: list[int]) -> int:
+    return max(parts, default=0)
 
 
 def _newest(frame: pd.DataFrame) -> int:
@@ -245,7 +249,6 @@ def remove_local_copies(cfg: Config, *paths: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-
 def seed_recent(cfg: Config, table: Table) -> int:
     """Fill the live state from each customer's newest window, partition by partition (the
     rows :func:`state.seed` keeps of the whole table); the rows stored, 0 if it held some."""
@@ -254,7 +257,9 @@ def seed_recent(cfg: Config, table: Table) -> int:
     try:
         if store.count():
             return 0
-        recent = engine.map_partitions(recent_rows, engine.by_key(table, "customer_id"), store.window, store.keep)
+        recent = engine.map_partitions(
+            recent_rows, engine.by_key(table, "customer_id"), store.window, store.keep
+        )
         keys = CustomerKeys(cfg.prediction_log.hash_key_env)
         stored = 0
         for part in engine.partitions(recent):

@@ -73,7 +73,10 @@ class FraudTrack:
             "rules": RulesBaseline(spec),
         }
         scorers: dict[str, FraudScorer] = {}
-        metrics: dict[str, float] = {"train_rows": float(len(train)), "train_rows_available": float(sets.available_train_rows)}
+        metrics: dict[str, float] = {
+            "train_rows": float(len(train)),
+            "train_rows_available": float(sets.available_train_rows),
+        }
         typical = reference_row(spec, train)
         for name, estimator in estimators.items():
             estimator.fit(x_train, y_train)
