@@ -5,8 +5,8 @@ unchanged keeps its chunks untouched; a changed or new file is re-read and re-ch
 disappeared leaves the state, and so the index built from it.
 
 Reading and chunking the new and changed files is mapped over batches of files with the step's
-engine (:func:`..engine.current`): in this process on the local engine, as tasks on the workers
-on Dask. Each file is read and chunked by the same function either way, and the results are put
+engine (``engine.current()``): in this process on the local engine, as tasks on the workers on
+Dask. Each file is read and chunked by the same function either way, and the results are put
 back in source order, so both engines give the same chunks, ids and fingerprint.
 """
 

@@ -13,6 +13,10 @@ on any corpus and for any question length: BM25, TF-IDF and fusion support are d
 index built with ``refuse_unknown_names`` gives support 0 to a question that names something no
 chunk mentions (``text.lexical.unknown_names``): "Can I use a YubiKey?" on documents that never
 name one.
+
+Fitting runs in this process whatever the engine: BM25 and TF-IDF need the term statistics of the
+whole corpus at once, and the fitted index is one object that answering loads whole. Only the
+dense embeddings, computed chunk by chunk, are spread over the engine (:func:`embed_all`).
 """
 
 from __future__ import annotations
@@ -56,11 +60,13 @@ class Retriever(Protocol):
 
 
 # Chunks per embedding task. Fixed, not sized to the engine, so that every engine hands the
-# encoder the same batches and gets the same vectors; a corpus this small is one batch.
+# encoder the same batches and gets the same vectors; a corpus of up to this many chunks is
+# embedded in one call, in this process or on one worker.
 EMBED_BATCH = 1024
 DENSE_SETTING = "retrieval.kind 'dense' and 'hybrid'"
 # One encoder per model per process (this one, or a Dask worker's), loaded on first use and kept
-# for every batch after; the lock keeps one encode at a time, as the tokenizer is not thread-safe.
+# for every batch after. The lock lets one thread at a time encode (a tokenizer shared between
+# threads can fail), so a worker process embeds one batch at a time.
 _ENCODERS: dict[str, Any] = {}
 _ENCODER_LOCK = threading.Lock()
 
