@@ -148,7 +148,9 @@ class EngineConfig(StrictModel):
     threads_per_worker: int | None = Field(None, ge=1, description="local cluster: threads per worker")
     memory_limit: str = Field("auto", description="local cluster: memory per worker, e.g. 4GB")
     dashboard_address: str | None = Field(
-        ":8787", description="local cluster: where the dashboard listens (null: no dashboard)"
+        "127.0.0.1:8787",
+        description="local cluster: where the dashboard listens, this machine only by default "
+        "(null: no dashboard)",
     )
     partition_rows: int = Field(
         250_000, ge=1_000, description="rows per partition of the tables the engine reads or writes"

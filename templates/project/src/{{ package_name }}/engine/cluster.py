@@ -83,10 +83,6 @@ class DaskEngine:
     @contextmanager
     def _connect(cls, config: EngineConfig) -> Iterator[DaskEngine]:
         _, distributed = _imports()
-        import dask
-
-        # Text columns keep pandas' own dtype, so tables read here equal the local engine's.
-        dask.config.set({"dataframe.convert-string": False})
         address = os.environ.get(SCHEDULER_ENV, "").strip()
         if address:
             try:

@@ -40,6 +40,8 @@ from .policy import KINDS, fit
 from .routes import FraudService
 from .schema import LABEL, Transaction
 
+LOG_SLICE = 20_000  # batch-scored rows logged per slice
+
 
 class FraudTrack:
     """Card-transaction fraud scoring with a cost-based, capacity-bounded review policy."""
@@ -90,6 +92,8 @@ class FraudTrack:
             }
         candidate = scorers.pop("candidate")
         reference = valid[spec.names].copy()
+        for name in spec.categorical:  # the same column type whichever engine read the data
+            reference[name] = reference[name].astype(str)
         reference["score"] = candidate.score_features(reference)
         reference = reference.sample(n=min(len(reference), 20_000), random_state=cfg.seed)
         seeded = sets.seed_state()
@@ -243,15 +247,23 @@ class FraudTrack:
         )
         log = recorder(Workspace.of(cfg).prediction_log, cfg.prediction_log, Transaction)
         if log is not None and len(frame):
-            rows, outputs = monitored(scorer.spec, verdicts.features, verdicts.scores, verdicts.alerts)
-            log.record(
-                origin="batch",
-                model_version=version,
-                latency_ms=elapsed_ms / len(frame),
-                inputs=frame.to_dict(orient="records"),
-                features=rows,
-                outputs=outputs,
-            )
+            # In slices, so a large batch never has all its log entries in memory at once.
+            for low in range(0, len(frame), LOG_SLICE):
+                rows = slice(low, low + LOG_SLICE)
+                features, outputs = monitored(
+                    scorer.spec,
+                    {name: values[rows] for name, values in verdicts.features.items()},
+                    verdicts.scores[rows],
+                    verdicts.alerts[rows],
+                )
+                log.record(
+                    origin="batch",
+                    model_version=version,
+                    latency_ms=elapsed_ms / len(frame),
+                    inputs=frame.iloc[rows].to_dict(orient="records"),
+                    features=features,
+                    outputs=outputs,
+                )
         return Scored(out, int(verdicts.alerts.sum()), "flagged for review")
 
     def monitor(self, cfg: Config, model: Bundle, source: Path, logged: pd.DataFrame | None) -> MonitorView:
