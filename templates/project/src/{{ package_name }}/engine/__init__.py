@@ -15,9 +15,8 @@ scope's end closes it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
-from typing import Any
 
 from ..settings import EngineConfig
 from .base import Engine, Table
@@ -34,7 +33,7 @@ class _Scope:
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
         self.engine: Engine | None = None
-        self._closer: Any = None
+        self._open = ExitStack()
 
     def get(self) -> Engine:
         if self.engine is None:
@@ -43,14 +42,12 @@ class _Scope:
             else:
                 from .cluster import DaskEngine
 
-                self._closer = DaskEngine.open(self.config)
-                self.engine = self._closer.__enter__()
+                self.engine = self._open.enter_context(DaskEngine.open(self.config))
         return self.engine
 
     def close(self) -> None:
-        if self._closer is not None:
-            closer, self._closer, self.engine = self._closer, None, None
-            closer.__exit__(None, None, None)
+        self.engine = None
+        self._open.close()
 
 
 _ACTIVE: ContextVar[_Scope | None] = ContextVar("engine_scope", default=None)

@@ -98,6 +98,11 @@ def read_source(cfg: Config) -> pd.DataFrame:
 def load_labeled(cfg: Config) -> tuple[pd.DataFrame, str]:
     """The training table, validated against the schema, and its fingerprint."""
     path = raw_path(cfg)
+    if cfg.data.source.kind == "synthetic" and not path.is_file() and raw_parts(cfg).is_dir():
+        raise PipelineError(
+            f"{raw_parts(cfg)} holds the data `ENGINE=dask make data` wrote, and the local engine reads "
+            f"{path}: run this step with ENGINE=dask, or `make data` again without it"
+        )
     frame = validated(
         read_source(cfg),
         LabeledTransaction,
@@ -324,7 +329,7 @@ def generate(cfg: Config, rows: int | None) -> DataOutcome:
     synthetic = d.source.kind == "synthetic"
     if synthetic and current().kind != "local":
         return _generate_on_engine(cfg, rows)
-    remove_local_copies(cfg, raw_parts(cfg), feature_parts(cfg))
+    remove_local_copies(raw_parts(cfg), feature_parts(cfg))
     if not synthetic and raw_path(cfg).resolve() in {p.resolve() for p in _outputs(cfg)}:
         raise PipelineError(
             f"data.source.path {raw_path(cfg)} is a file `make data` writes; keep your data elsewhere"
@@ -409,7 +414,7 @@ def _generate_on_engine(cfg: Config, rows: int | None) -> DataOutcome:
     start = pd.Timestamp(datetime.combine(d.start, time(), tzinfo=timezone.utc))
     draw = partial(draw_days, population, shift=False)
     draw(plan(n_rows, d.days, d.fraud_rate), start=start, days=d.days, seed=cfg.seed, target=raw_parts(cfg))
-    remove_local_copies(cfg, raw_path(cfg))
+    remove_local_copies(raw_path(cfg))
     after = start + timedelta(days=d.days)
     feeds = []
     for offset, (path, shift) in enumerate(((ws.clean_batch, False), (ws.shifted_batch, True)), start=1):

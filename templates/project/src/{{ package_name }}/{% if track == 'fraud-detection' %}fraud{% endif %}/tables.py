@@ -155,7 +155,7 @@ def features_part(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
     return pd.concat([frame[KEEP].reset_index(drop=True), features], axis=1)
 
 
-def feature_table(cfg: Config, table: Table, spec: FeatureSpec) -> Table:
+def feature_table(table: Table, spec: FeatureSpec) -> Table:
     """Point-in-time features of a table of transactions, computed by customer partition."""
     engine = current()
     return engine.map_partitions(features_part, engine.by_key(table, "customer_id"), spec)
@@ -165,20 +165,21 @@ def store_features(cfg: Config, table: Table, spec: FeatureSpec) -> Table:
     """Compute and store the features of the labelled transactions; the stored table."""
     engine = current()
     folder = feature_parts(cfg)
-    engine.write_parquet(feature_table(cfg, table, spec), folder)
-    write_text(folder / SPEC_FILE, json.dumps(asdict(spec), sort_keys=True))
+    engine.write_parquet(feature_table(table, spec), folder)
+    write_text(folder / SPEC_FILE, _spec_text(spec))
     return engine.read_parquet(folder)
+
+
+def _spec_text(spec: FeatureSpec) -> str:
+    return json.dumps(asdict(spec), sort_keys=True)
 
 
 def stored_features(cfg: Config, spec: FeatureSpec) -> Table:
     """The stored features when they were computed with ``spec``; else computed afresh."""
-    folder = feature_parts(cfg)
-    marker = folder / SPEC_FILE
-    if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == json.loads(
-        json.dumps(asdict(spec), sort_keys=True)
-    ):
-        return current().read_parquet(folder)
-    return feature_table(cfg, raw_table(cfg), spec)
+    marker = feature_parts(cfg) / SPEC_FILE
+    if marker.is_file() and marker.read_text(encoding="utf-8") == _spec_text(spec):
+        return current().read_parquet(feature_parts(cfg))
+    return feature_table(raw_table(cfg), spec)
 
 
 def max_seconds(table: Table) -> int:
@@ -240,7 +241,7 @@ def column(table: Table, name: str) -> pd.Series:
     return series
 
 
-def remove_local_copies(cfg: Config, *paths: Path) -> None:
+def remove_local_copies(*paths: Path) -> None:
     """Drop files another engine wrote for the same data, so no step reads a stale copy."""
     for path in paths:
         if path.is_dir():
