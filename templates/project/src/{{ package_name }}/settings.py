@@ -146,6 +146,11 @@ class EngineConfig(StrictModel):
         None, ge=1, description="local cluster: worker processes (default: one per two cores)"
     )
     threads_per_worker: int | None = Field(None, ge=1, description="local cluster: threads per worker")
+    processes: bool | None = Field(
+        None,
+        description="local cluster: each worker in a process of its own (default: only when "
+        "there is more than one worker; one worker runs as threads in the step's process)",
+    )
     memory_limit: str = Field("auto", description="local cluster: memory per worker, e.g. 4GB")
     dashboard_address: str | None = Field(
         "127.0.0.1:8787",

@@ -10,7 +10,7 @@ and the cards are written once, here in the base.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -54,10 +54,14 @@ class TrainOutcome:
 
 @dataclass(frozen=True)
 class Scored:
-    """Batch output: one row per input record, and how many the model flagged or refused."""
+    """Batch output: one row per input record, and how many the model flagged or refused.
 
-    frame: pd.DataFrame
-    flagged: int
+    ``frame`` is the whole output, or its parts in order, written as they come so that a batch of
+    any size never sits in memory whole; then ``flagged`` counts the flagged rows of one part.
+    """
+
+    frame: pd.DataFrame | Iterable[pd.DataFrame]
+    flagged: int | Callable[[pd.DataFrame], int]
     flagged_as: str
 
 

@@ -489,20 +489,37 @@ def enforce(
     the table itself is broken (a missing column, or no valid row at all), which always raises.
     """
     if frame.empty:
-        raise DataValidationError(source, [Violation(-1, "*", "the table has no rows", "-")])
+        judge_violations([], mode=mode, source=source, rows=0)
     violations = validate_frame(frame, schema)
     if not violations:
         return frame.reset_index(drop=True), frame.iloc[0:0]
-    structural = [v for v in violations if v.row < 0]
-    if mode == "reject" or structural:
-        raise DataValidationError(source, structural or violations)
+    bad_rows = judge_violations(violations, mode=mode, source=source, rows=len(frame))
     frame = frame.reset_index(drop=True)
+    return frame.drop(index=bad_rows).reset_index(drop=True), quarantined(frame.loc[bad_rows], violations)
+
+
+def judge_violations(violations: list[Violation], *, mode: Mode, source: str, rows: int) -> list[int]:
+    """The rows to set aside for a table of ``rows`` rows, in order, or raise: on any violation
+    with ``mode="reject"``, and always for a broken table (no rows, a missing column, no valid row).
+
+    Violations name rows by position in the whole table, so a table validated in parts (each
+    part's positions shifted by its first row's) is judged exactly like one validated whole.
+    """
+    if rows == 0:
+        raise DataValidationError(source, [Violation(-1, "*", "the table has no rows", "-")])
+    structural = [v for v in violations if v.row < 0]
+    if structural or (mode == "reject" and violations):
+        raise DataValidationError(source, structural or violations)
     bad_rows = sorted({v.row for v in violations})
-    reasons = {row: [] for row in bad_rows}  # type: dict[int, list[str]]
-    for v in violations:
-        reasons[v.row].append(f"{v.column}: {v.rule}")
-    quarantined = frame.loc[bad_rows].assign(violations=["; ".join(reasons[r]) for r in bad_rows])
-    valid = frame.drop(index=bad_rows).reset_index(drop=True)
-    if valid.empty:
+    if len(bad_rows) == rows:
         raise DataValidationError(source, violations)
-    return valid, quarantined
+    return bad_rows
+
+
+def quarantined(bad: pd.DataFrame, violations: list[Violation]) -> pd.DataFrame:
+    """The rows set aside (indexed by their position in the table), each with its violations."""
+    reasons: dict[int, list[str]] = {int(row): [] for row in bad.index}
+    for v in violations:
+        if v.row in reasons:
+            reasons[v.row].append(f"{v.column}: {v.rule}")
+    return bad.assign(violations=["; ".join(reasons[int(r)]) for r in bad.index])

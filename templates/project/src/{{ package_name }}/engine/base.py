@@ -50,8 +50,9 @@ class Engine(Protocol):
         """Write one Parquet file per partition into the folder ``path``, replacing it whole."""
         ...
 
-    def by_key(self, table: Table, key: str) -> Table:
-        """The same rows, moved so that all rows with one value of ``key`` share a partition."""
+    def by_key(self, table: Table, key: str, partitions: int | None = None) -> Table:
+        """The same rows, moved so that all rows with one value of ``key`` share a partition; into
+        ``partitions`` partitions when given, else as many as ``partition_rows`` asks for."""
         ...
 
     def map_partitions(self, func: Callable[..., pd.DataFrame], table: Table, *args: Any) -> Table:
@@ -71,12 +72,19 @@ class Engine(Protocol):
         int64), across partitions; the key is not kept."""
         ...
 
+    def order_by(self, table: Table, column: str, *, end: int, partitions: int) -> Table:
+        """The rows ordered by ``column``, distinct integers in ``[0, end)`` (row numbers), into
+        ``partitions`` partitions of equal ranges of it: no pass over the data to find them."""
+        ...
+
     def write_csv(self, table: Table, path: Path) -> None:
         """One CSV file of the table in its order, byte for byte what pandas writes, replaced whole."""
         ...
 
-    def partitions(self, table: Table) -> Iterator[pd.DataFrame]:
-        """The partitions one at a time, in order: for writing a result of any size."""
+    def partitions(self, table: Table, scratch: Path | None = None) -> Iterator[pd.DataFrame]:
+        """The partitions one at a time, in order: for writing a result of any size. With
+        ``scratch`` (a folder the workers and this process share) the table is computed once and
+        kept there until read, which a shuffled table needs."""
         ...
 
     def rows(self, table: Table) -> int:

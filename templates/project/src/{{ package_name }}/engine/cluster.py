@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -50,12 +51,18 @@ def _log(message: str) -> None:
     print(f"dask: {message}", file=sys.stderr, flush=True)
 
 
-def machine_size(config: EngineConfig) -> tuple[int, int]:
-    """Worker processes and threads each: one worker per two cores unless configured."""
+def machine_size(config: EngineConfig) -> tuple[int, int, bool]:
+    """Workers, threads each, and whether workers get processes of their own.
+
+    One worker per two cores unless configured. A single worker runs as threads in the step's
+    process: a process of its own would hold a second copy of the libraries and of every
+    partition passed to it, and give no more parallelism than its threads already have.
+    """
     cores = os.cpu_count() or 1
     workers = config.workers or max(1, cores // 2)
     threads = config.threads_per_worker or max(1, cores // workers)
-    return workers, threads
+    processes = workers > 1 if config.processes is None else config.processes
+    return workers, threads, processes
 
 
 class DaskEngine:
@@ -101,12 +108,12 @@ class DaskEngine:
 
         # The shuffle's progress notes are not warnings about this project's work.
         logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
-        n_workers, threads = machine_size(config)
+        n_workers, threads, processes = machine_size(config)
         started = time.perf_counter()
         cluster = distributed.LocalCluster(
             n_workers=n_workers,
             threads_per_worker=threads,
-            processes=True,
+            processes=processes,
             memory_limit=config.memory_limit,
             dashboard_address=config.dashboard_address,
             # Without a dashboard the scheduler still serves health and metrics over HTTP: on a
@@ -118,7 +125,8 @@ class DaskEngine:
             with distributed.Client(cluster) as client:
                 dashboard = client.dashboard_link if config.dashboard_address else "off"
                 _log(
-                    f"local cluster of {n_workers} worker(s) x {threads} thread(s) started in "
+                    f"local cluster of {n_workers} worker {'process' if processes else 'thread pool'}(s) "
+                    f"x {threads} thread(s) started in "
                     f"{time.perf_counter() - started:.1f} s; dashboard {dashboard}"
                 )
                 yield cls(client, config)
@@ -205,9 +213,11 @@ class DaskEngine:
         replace_folder(staged, path)
         return part_files(path)
 
-    def by_key(self, table: Table, key: str) -> Table:
+    def by_key(self, table: Table, key: str, partitions: int | None = None) -> Table:
         # As many partitions as threads (at least), else of about partition_rows rows each.
-        parts = max(self.workers * self._threads(), -(-self.rows(table) // self.config.partition_rows))
+        parts = partitions or max(
+            self.workers * self._threads(), -(-self.rows(table) // self.config.partition_rows)
+        )
         return table.shuffle(on=key, npartitions=parts)
 
     def map_partitions(self, func: Callable[..., pd.DataFrame], table: Table, *args: Any) -> Table:
@@ -236,13 +246,23 @@ class DaskEngine:
 
         return self.map_partitions(keyed, table).set_index("_sort_key").reset_index(drop=True)
 
+    def order_by(self, table: Table, column: str, *, end: int, partitions: int) -> Table:
+        parts = max(1, min(partitions, end // 2))
+        edges = np.unique(np.linspace(0, max(end, 1), parts + 1).astype(np.int64))
+        divisions = [*edges[:-1].tolist(), int(edges[-1]) - 1] if len(edges) > 1 else [0, 0]
+        ordered = table.set_index(column, drop=False, divisions=divisions, sort=True)
+        return ordered.map_partitions(lambda part: part.reset_index(drop=True))
+
     def write_csv(self, table: Table, path: Path) -> None:
         from ..io.files import atomic_path
 
         with atomic_path(path) as staged:
             self._run(table.to_csv(str(staged), single_file=True, index=False, compute=False), path.name)
 
-    def partitions(self, table: Table) -> Iterator[pd.DataFrame]:
+    def partitions(self, table: Table, scratch: Path | None = None) -> Iterator[pd.DataFrame]:
+        if scratch is not None:
+            yield from self._spilled(table, scratch)
+            return
         parts = table.to_delayed()
         ahead = _AHEAD * self.workers
         pending = [self.client.compute(part) for part in parts[:ahead]]
@@ -253,6 +273,32 @@ class DaskEngine:
             frame: pd.DataFrame = future.result()
             del future
             yield frame
+
+    def _spilled(self, table: Table, scratch: Path) -> Iterator[pd.DataFrame]:
+        """Compute the table once into Parquet files under ``scratch``, then read them back in
+        order: a shuffled table read part by part would be shuffled again for every part."""
+        need_pyarrow()
+        scratch.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=".parts-", dir=scratch))
+        import pyarrow as pa
+
+        # The schema comes from the table's columns, text ones declared: Dask's guess from a
+        # placeholder row fails on text columns.
+        schema = pa.Schema.from_pandas(table._meta, preserve_index=False).remove_metadata()
+        for name, kind in table.dtypes.items():
+            if pd.api.types.is_object_dtype(kind):
+                schema = schema.set(schema.get_field_index(str(name)), pa.field(str(name), pa.string()))
+        try:
+            self._run(
+                table.to_parquet(
+                    str(folder), write_index=False, name_function=PART.format, schema=schema, compute=False
+                ),
+                "parts",
+            )
+            for path in part_files(folder):
+                yield pd.read_parquet(path)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def rows(self, table: Table) -> int:
         return self.reduce(table, _length, _total)

@@ -85,7 +85,7 @@ class LocalEngine:
         replace_folder(staged, path)
         return [path / PART.format(0)]
 
-    def by_key(self, table: Table, key: str) -> Table:
+    def by_key(self, table: Table, key: str, partitions: int | None = None) -> Table:
         return table
 
     def map_partitions(self, func: Callable[..., pd.DataFrame], table: Table, *args: Any) -> Table:
@@ -101,12 +101,15 @@ class LocalEngine:
     def sort(self, table: Table, key: Callable[[pd.DataFrame], np.ndarray]) -> Table:
         return table.iloc[np.argsort(key(table), kind="stable")].reset_index(drop=True)
 
+    def order_by(self, table: Table, column: str, *, end: int, partitions: int) -> Table:
+        return table.sort_values(column, kind="stable").reset_index(drop=True)
+
     def write_csv(self, table: Table, path: Path) -> None:
         from ..io.files import write_csv
 
         write_csv(table, path)
 
-    def partitions(self, table: Table) -> Iterator[pd.DataFrame]:
+    def partitions(self, table: Table, scratch: Path | None = None) -> Iterator[pd.DataFrame]:
         yield table
 
     def rows(self, table: Table) -> int:

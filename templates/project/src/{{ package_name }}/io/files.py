@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -45,10 +45,19 @@ def write_text(target: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_csv(frame: pd.DataFrame, target: Path) -> None:
-    """Write a table as CSV atomically: readers never see half a file."""
+def write_csv(frame: pd.DataFrame | Iterable[pd.DataFrame], target: Path) -> int:
+    """Write a table, or its parts in order as they come, as CSV atomically: readers never see
+    half a file, and a failure part way leaves the old file. Returns the rows written."""
     with atomic_path(target) as tmp:
-        frame.to_csv(tmp, index=False)
+        if isinstance(frame, pd.DataFrame):
+            frame.to_csv(tmp, index=False)
+            return len(frame)
+        rows = 0
+        with tmp.open("w", encoding="utf-8", newline="") as out:
+            for number, part in enumerate(frame):
+                part.to_csv(out, index=False, header=number == 0)
+                rows += len(part)
+        return rows
 
 
 def write_json(target: Path, payload: Any) -> None:

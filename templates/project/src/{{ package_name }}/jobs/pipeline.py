@@ -9,6 +9,7 @@ the promotion gate, ``metrics.json``, drift statistics, reports and alerts.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pandas as pd
 from ..core import drift
 from ..core.gate import promotion_gate
 from ..core.results import EvaluationReport, GateInterval, GateResult
-from ..core.track import Bundle, ChampionScores
+from ..core.track import Bundle, ChampionScores, Scored
 from ..core.validation import DataValidationError
 from ..engine import scope
 from ..errors import GateRefusedError, PipelineError
@@ -224,11 +225,26 @@ def predict(cfg: Config, input_path: Path | None = None, output_path: Path | Non
     model, manifest = load_model(cfg)
     with scope(cfg.engine):
         scored = TRACK.predict(cfg, model, manifest["version"], source)
-    write_csv(scored.frame, target)
-    return (
-        f"scored {len(scored.frame):,} records from {source}: {scored.flagged:,} "
-        f"{scored.flagged_as} -> {target}"
-    )
+        flagged: list[int] = []
+        rows = write_csv(_tallied(scored, flagged), target)
+    return f"scored {rows:,} records from {source}: {sum(flagged):,} {scored.flagged_as} -> {target}"
+
+
+def _tallied(scored: Scored, flagged: list[int]) -> pd.DataFrame | Iterable[pd.DataFrame]:
+    """The output as it is written; ``flagged`` receives the flagged count (part by part)."""
+    if callable(scored.flagged):
+        parts = [scored.frame] if isinstance(scored.frame, pd.DataFrame) else scored.frame
+        return _counted(parts, scored.flagged, flagged)
+    flagged.append(scored.flagged)
+    return scored.frame
+
+
+def _counted(
+    parts: Iterable[pd.DataFrame], count: Callable[[pd.DataFrame], int], flagged: list[int]
+) -> Iterator[pd.DataFrame]:
+    for part in parts:
+        flagged.append(count(part))
+        yield part
 
 
 def _logged(cfg: Config, source: Path) -> pd.DataFrame:

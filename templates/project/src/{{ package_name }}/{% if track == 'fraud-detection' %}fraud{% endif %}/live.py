@@ -10,14 +10,14 @@ receives the same transactions in time order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..engine import current
+from ..engine import Table, current
 from ..errors import PipelineError
 from .config import Config
 from .features import to_seconds
@@ -89,27 +89,64 @@ class LiveScorer:
 
 
 def score_batch(cfg: Config, scorer: FraudScorer, frame: pd.DataFrame) -> Verdicts:
-    """Score a file from the live state as of its first transaction (read only). On the Dask
-    engine the rows are scored on the workers, each customer's rows in one partition."""
+    """Score a file from the live state as of its first transaction (read only), in one frame."""
     ensure_state(cfg)
-    start = int(to_seconds(frame["timestamp"]).min()) if len(frame) else 0
+    if not len(frame):
+        return _score_rows(cfg, scorer, 0, frame)
     engine = current()
-    if engine.kind == "local" or not len(frame):
-        return _score_rows(cfg, scorer, start, frame)
     table = engine.number_rows(engine.from_pandas(frame, cfg.engine.partition_rows), ROW)
-    scored = engine.to_pandas(
-        engine.map_partitions(_scored_part, engine.by_key(table, "customer_id"), cfg, scorer, start)
-    )
-    scored = scored.sort_values(ROW).reset_index(drop=True)
+    scored, _ = _scored_table(cfg, scorer, table, len(frame), text=False)
+    ordered = engine.to_pandas(scored).sort_values(ROW).reset_index(drop=True)
     return Verdicts(
-        {name: scored[name].to_numpy() for name in scorer.spec.names},
-        scored["_score"].to_numpy(dtype=float),
-        scored["_alert"].to_numpy(dtype=bool),
-        list(scored["_reasons"]),
+        {name: ordered[FEATURE + name].to_numpy() for name in scorer.spec.names},
+        ordered[SCORE].to_numpy(dtype=float),
+        ordered[ALERT].to_numpy(dtype=bool),
+        list(ordered[REASONS]),
     )
 
 
-ROW = "_row"
+ROW = "_row"  # each row's number in the batch: its place in the output
+FEATURE, SCORE, ALERT, REASONS = "_feature:", "_score", "_alert", "_reasons"
+
+
+def scored_parts(
+    cfg: Config, scorer: FraudScorer, table: Table, rows: int, part_rows: int
+) -> Iterator[pd.DataFrame]:
+    """A batch's rows (numbered by ``ROW``, ``rows`` of them) with their features, score, alert
+    and reasons (as text), in row order, in parts of at most about ``part_rows`` rows.
+
+    From the live state as of the batch's first transaction (read only). On the Dask engine each
+    customer's rows are scored in one partition on the workers and the parts come back one at a
+    time, so no process holds the whole batch.
+    """
+    ensure_state(cfg)
+    engine = current()
+    scored, end = _scored_table(cfg, scorer, table, rows, text=True)
+    ordered = engine.order_by(scored, ROW, end=end, partitions=max(1, -(-rows // part_rows)))
+    yield from engine.partitions(ordered, scratch=cfg.paths.data_dir / "scratch")
+
+
+def _scored_table(
+    cfg: Config, scorer: FraudScorer, table: Table, rows: int, *, text: bool
+) -> tuple[Table, int]:
+    """The rows with their verdicts, each customer's in one partition, and one past the largest
+    row number."""
+    engine = current()
+    start, end = engine.reduce(table, _span, _spans)
+    by_customer = engine.by_key(table, "customer_id", max(1, -(-rows // cfg.engine.partition_rows)))
+    return engine.map_partitions(_scored_part, by_customer, cfg, scorer, start, text), end
+
+
+def _span(frame: pd.DataFrame) -> tuple[int | None, int]:
+    """A part's first transaction (seconds) and one past its largest row number."""
+    if not len(frame):
+        return None, 0
+    return int(to_seconds(frame["timestamp"]).min()), int(frame[ROW].max()) + 1
+
+
+def _spans(parts: list[tuple[int | None, int]]) -> tuple[int, int]:
+    starts = [first for first, _ in parts if first is not None]
+    return min(starts, default=0), max((end for _, end in parts), default=0)
 
 
 def _score_rows(cfg: Config, scorer: FraudScorer, start: int, frame: pd.DataFrame) -> Verdicts:
@@ -124,21 +161,24 @@ def _score_rows(cfg: Config, scorer: FraudScorer, start: int, frame: pd.DataFram
     return judge(scorer, scorer.features(frame, keys, history), frame["amount"].to_numpy(dtype=float))
 
 
-def _scored_part(frame: pd.DataFrame, cfg: Config, scorer: FraudScorer, start: int) -> pd.DataFrame:
-    """One partition's verdicts as columns, with its rows' positions (``ROW``)."""
-    columns: dict[str, Any] = {ROW: frame[ROW].to_numpy()}
+def _scored_part(
+    frame: pd.DataFrame, cfg: Config, scorer: FraudScorer, start: int, text: bool
+) -> pd.DataFrame:
+    """One partition's rows with their verdicts as columns (features prefixed by ``FEATURE``),
+    the reasons as text when ``text`` (so that the rows can be shuffled)."""
     if len(frame):
         verdicts = _score_rows(cfg, scorer, start, frame)
-        columns |= {name: verdicts.features[name] for name in scorer.spec.names}
-        columns |= {"_score": verdicts.scores, "_alert": verdicts.alerts, "_reasons": verdicts.reasons}
+        features, scores, alerts = verdicts.features, verdicts.scores, verdicts.alerts
+        reasons = np.empty(len(frame), dtype=object)
+        for row, why in enumerate(verdicts.reasons):
+            reasons[row] = "; ".join(r.text() for r in why) if text else why
     else:
-        columns |= {
+        features = {
             name: np.zeros(0, dtype=object if name in scorer.spec.categories else float)
             for name in scorer.spec.names
         }
-        columns |= {
-            "_score": np.zeros(0),
-            "_alert": np.zeros(0, dtype=bool),
-            "_reasons": np.zeros(0, dtype=object),
-        }
-    return pd.DataFrame(columns)
+        scores, alerts, reasons = np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0, dtype=object)
+    return frame.assign(
+        **{FEATURE + name: values for name, values in features.items()},
+        **{SCORE: scores, ALERT: alerts, REASONS: reasons},
+    )

@@ -10,6 +10,7 @@ from the live customer state, which every scored transaction updates.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +20,14 @@ import pandas as pd
 from ..core.drift import Check
 from ..core.results import Evaluation, Metric, ModelInfo, Plot, SystemResult
 from ..core.track import Bundle, Command, DataOutcome, MonitorView, Scored, TrainOutcome
-from ..io.tables import read_csv, validated
+from ..engine import Table, current
+from ..io.tables import read_csv, validated, validated_table
 from ..io.workspace import Workspace
 from ..monitoring.predlog import recorder
 from . import data, evaluation, labels, routes
 from .config import Config
 from .features import to_matrix
-from .live import score_batch
+from .live import ALERT, FEATURE, REASONS, ROW, SCORE, score_batch, scored_parts
 from .metrics import pr_auc
 from .models import (
     FraudScorer,
@@ -40,7 +42,11 @@ from .policy import KINDS, fit
 from .routes import FraudService
 from .schema import LABEL, Transaction
 
-LOG_SLICE = 20_000  # batch-scored rows logged per slice
+LOG_SLICE = 20_000  # batch-scored rows logged per slice, and on Dask rows per output part
+
+
+def _reviews(part: pd.DataFrame) -> int:
+    return int((part["decision"] == "review").sum())
 
 
 class FraudTrack:
@@ -228,43 +234,68 @@ class FraudTrack:
             quarantine=Workspace.of(cfg).quarantine,
         )
 
+    def _batch_table(self, cfg: Config, source: Path) -> tuple[Table, int, list[str]]:
+        """The batch's valid rows numbered by ``ROW`` as a table of the engine, their number and
+        the input columns. On Dask the file is read and validated part by part on the workers."""
+        engine = current()
+        if engine.kind == "local":
+            frame = self._batch(cfg, source)
+            return engine.number_rows(frame, ROW), len(frame), list(frame.columns)
+        table = engine.read_csv(source, dtype=data.IDS, partition_rows=cfg.engine.partition_rows)
+        valid, rows = validated_table(
+            table,
+            Transaction,
+            source=source,
+            mode=cfg.data.on_invalid,
+            quarantine=Workspace.of(cfg).quarantine,
+            position=ROW,
+        )
+        return valid, rows, list(table.columns)
+
     def predict(self, cfg: Config, model: Bundle, version: str, source: Path) -> Scored:
         """Score a file of transactions from the live state as of its first one (read only),
-        with the API's validation, features, policy and reasons; logged alike."""
-        scorer: FraudScorer = model["scorer"]
-        frame = self._batch(cfg, source)
-        started = time.perf_counter()
-        verdicts = score_batch(cfg, scorer, frame)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        out = pd.DataFrame(
-            {
-                "transaction_id": frame["transaction_id"],
-                "fraud_score": verdicts.scores,
-                "decision": np.where(verdicts.alerts, "review", "approve"),
-                "reasons": ["; ".join(r.text() for r in why) for why in verdicts.reasons],
-                "model_version": version,
-            }
-        )
+        with the API's validation, features, policy and reasons; logged alike. The output comes
+        in parts of at most ``LOG_SLICE`` rows on Dask, so no process holds the whole batch."""
+        table, rows, columns = self._batch_table(cfg, source)
+        parts = self._scored(cfg, model["scorer"], version, table, rows, columns)
+        return Scored(parts, _reviews, "flagged for review")
+
+    def _scored(
+        self, cfg: Config, scorer: FraudScorer, version: str, table: Table, rows: int, columns: list[str]
+    ) -> Iterator[pd.DataFrame]:
         log = recorder(Workspace.of(cfg).prediction_log, cfg.prediction_log, Transaction)
-        if log is not None and len(frame):
-            # In slices, so a large batch never has all its log entries in memory at once.
-            for low in range(0, len(frame), LOG_SLICE):
-                rows = slice(low, low + LOG_SLICE)
-                features, outputs = monitored(
-                    scorer.spec,
-                    {name: values[rows] for name, values in verdicts.features.items()},
-                    verdicts.scores[rows],
-                    verdicts.alerts[rows],
-                )
-                log.record(
-                    origin="batch",
-                    model_version=version,
-                    latency_ms=elapsed_ms / len(frame),
-                    inputs=frame.iloc[rows].to_dict(orient="records"),
-                    features=features,
-                    outputs=outputs,
-                )
-        return Scored(out, int(verdicts.alerts.sum()), "flagged for review")
+        started, done = time.perf_counter(), 0
+        for part in scored_parts(cfg, scorer, table, rows, LOG_SLICE):
+            done += len(part)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            scores, alerts = part[SCORE].to_numpy(dtype=float), part[ALERT].to_numpy(dtype=bool)
+            if log is not None:
+                # In slices, so a large batch never has all its log entries in memory at once.
+                for low in range(0, len(part), LOG_SLICE):
+                    at = slice(low, low + LOG_SLICE)
+                    features, outputs = monitored(
+                        scorer.spec,
+                        {name: part[FEATURE + name].to_numpy()[at] for name in scorer.spec.names},
+                        scores[at],
+                        alerts[at],
+                    )
+                    log.record(
+                        origin="batch",
+                        model_version=version,
+                        latency_ms=elapsed_ms / max(done, 1),
+                        inputs=part[columns].iloc[at].to_dict(orient="records"),
+                        features=features,
+                        outputs=outputs,
+                    )
+            yield pd.DataFrame(
+                {
+                    "transaction_id": part["transaction_id"].to_numpy(),
+                    "fraud_score": scores,
+                    "decision": np.where(alerts, "review", "approve"),
+                    "reasons": part[REASONS].to_numpy(),
+                    "model_version": version,
+                }
+            )
 
     def monitor(self, cfg: Config, model: Bundle, source: Path, logged: pd.DataFrame | None) -> MonitorView:
         """Feature and score drift of a batch (or of logged traffic), missing values, alert rate."""
