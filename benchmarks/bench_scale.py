@@ -12,8 +12,9 @@ reads another's data, model or reports. At scale ``s`` the run's config is a cop
   the traffic reviews ``s`` times the alerts, so the policy and the promotion gate face the same
   problem at every size;
 - ``engine.workers`` and ``engine.threads_per_worker`` from ``--local-cluster-workers`` and
-  ``--local-cluster-threads`` (default 1 x 2): the size of the Dask local cluster each Dask step
-  starts and stops. ``DASK_SCHEDULER_ADDRESS`` is removed from the steps' environment, because
+  ``--local-cluster-threads`` (default 1 x 2), and ``engine.processes`` from
+  ``--local-cluster-processes`` (default auto: the project's own choice): the Dask local cluster
+  each Dask step starts and stops. ``DASK_SCHEDULER_ADDRESS`` is removed from the steps' environment, because
   the memory of an external cluster cannot be measured from here; ``OMP_NUM_THREADS`` is passed
   on as found.
 
@@ -178,7 +179,22 @@ def check_interpreter(python: Path, project: Path, package: str, engines: Sequen
 # Configs and working folders
 
 
-def scaled_config(project: Path, scale: float, workers: int, threads: int) -> dict[str, Any]:
+PROCESSES = {"auto": None, "yes": True, "no": False}  # --local-cluster-processes: engine.processes
+
+
+def _where_workers(processes: str, workers: int) -> str:
+    """Where the local cluster's workers ran, in words (``engine.processes``)."""
+    own = processes == "yes" or (processes == "auto" and workers > 1)
+    if own:
+        return "each worker in a process of its own (`engine.processes`)"
+    return "the worker's threads in the step's process too (`engine.processes`: " + (
+        "auto, one worker)" if processes == "auto" else "false)"
+    )
+
+
+def scaled_config(
+    project: Path, scale: float, workers: int, threads: int, processes: bool | None = None
+) -> dict[str, Any]:
     """The project's config with the data, review capacity and local cluster of ``scale``."""
     cfg: dict[str, Any] = yaml.safe_load(
         (project / "configs" / "config.yaml").read_text(encoding="utf-8")
@@ -200,7 +216,7 @@ def scaled_config(project: Path, scale: float, workers: int, threads: int) -> di
         int(capacity) if capacity.is_integer() else capacity
     )
     engine = cfg.get("engine") or {}
-    engine.update({"workers": workers, "threads_per_worker": threads})
+    engine.update({"workers": workers, "threads_per_worker": threads, "processes": processes})
     cfg["engine"] = engine
     return cfg
 
@@ -444,7 +460,13 @@ def bench_run(
     args: argparse.Namespace,
 ) -> Run:
     """Every chosen step of one engine at one scale, in a working folder of its own."""
-    cfg = scaled_config(project, scale, args.local_cluster_workers, args.local_cluster_threads)
+    cfg = scaled_config(
+        project,
+        scale,
+        args.local_cluster_workers,
+        args.local_cluster_threads,
+        PROCESSES[args.local_cluster_processes],
+    )
     config = prepare_workdir(project, workdir, cfg, args.steps)
     run = Run(
         scale=scale,
@@ -590,7 +612,9 @@ def render(results: Mapping[str, Any], plot_link: str | None) -> str:
         "gate face the same problem at every size.",
         f"- Dask: a local cluster of {s['workers']} worker(s) x {s['threads']} thread(s) "
         "(`engine.workers`, `engine.threads_per_worker`), started and stopped by each step that "
-        "uses it, with the scheduler in the step's process.",
+        "uses it, with the scheduler in the step's process; "
+        + _where_workers(s.get("processes", "yes"), s["workers"])
+        + ".",
         "- Memory: every 50 ms the RSS of the step's process and all its descendants (client, "
         "nanny, workers) is summed; *summed peak* is the largest sum, *largest process* the "
         "largest single RSS. RSS counts a shared page in every process that maps it, so the sum "
@@ -808,6 +832,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--local-cluster-workers", type=int, default=1, help="engine.workers")
     parser.add_argument(
+        "--local-cluster-processes",
+        choices=list(PROCESSES),
+        default="auto",
+        help="engine.processes: auto (the project's default: a process per worker only with two "
+        "or more workers), yes or no",
+    )
+    parser.add_argument(
         "--local-cluster-threads", type=int, default=2, help="engine.threads_per_worker"
     )
     parser.add_argument(
@@ -858,6 +889,7 @@ def _measure(
             "steps": args.steps,
             "workers": args.local_cluster_workers,
             "threads": args.local_cluster_threads,
+            "processes": args.local_cluster_processes,
             "memory_cap_gb": args.memory_cap_gb,
             "step_timeout_s": args.step_timeout,
             "poll_s": POLL_S,

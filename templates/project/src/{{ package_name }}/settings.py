@@ -158,7 +158,7 @@ class EngineConfig(StrictModel):
         "(null: no dashboard)",
     )
     partition_rows: int = Field(
-        250_000, ge=1_000, description="rows per partition of the tables the engine reads or writes"
+        50_000, ge=1_000, description="rows per partition of the tables the engine reads or writes"
     )
     sample_rows: int = Field(
         1_000_000,

@@ -23,6 +23,7 @@ from .config import Config
 from .features import to_seconds
 from .models import FraudScorer, Reason
 from .state import CustomerKeys, SQLiteState, open_state, seed, state_path
+from .tables import scratch
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,11 @@ def ensure_state(cfg: Config) -> None:
     """Create the live state from the training data's last window when there is none yet."""
     if state_path(cfg).is_file():
         return
-    from . import data
+    from . import data, tables
 
+    if current().kind != "local" and tables.raw_parts(cfg).is_dir():
+        tables.seed_recent(cfg, tables.raw_table(cfg))
+        return
     try:
         frame, _ = data.load_labeled(cfg)
     except PipelineError:
@@ -123,7 +127,7 @@ def scored_parts(
     engine = current()
     scored, end = _scored_table(cfg, scorer, table, rows, text=True)
     ordered = engine.order_by(scored, ROW, end=end, partitions=max(1, -(-rows // part_rows)))
-    yield from engine.partitions(ordered, scratch=cfg.paths.data_dir / "scratch")
+    yield from engine.partitions(ordered, scratch=scratch(cfg))
 
 
 def _scored_table(

@@ -125,6 +125,11 @@ def draw_order(frame: pd.DataFrame) -> np.ndarray:
     return (to_seconds(frame["timestamp"]) - _KEY_ORIGIN) * 2**32 + day * 2**22 + draw
 
 
+def scratch(cfg: Config) -> Path:
+    """Where the engine keeps a computed table while this process reads it part by part."""
+    return cfg.paths.data_dir / "scratch"
+
+
 def raw_table(cfg: Config) -> Table:
     """The labelled transactions as an engine table (the Dask engine's Parquet parts)."""
     folder = raw_parts(cfg)
@@ -263,7 +268,7 @@ def seed_recent(cfg: Config, table: Table) -> int:
         )
         keys = CustomerKeys(cfg.prediction_log.hash_key_env)
         stored = 0
-        for part in engine.partitions(recent):
+        for part in engine.partitions(recent, scratch=scratch(cfg)):
             if not len(part):
                 continue
             with store.session() as session:
