@@ -219,7 +219,12 @@ class DaskEngine:
     def read_csv(self, path: Path, *, dtype: dict[str, Any], partition_rows: int) -> Table:
         if not path.is_file():
             raise PipelineError(f"{path} not found; run `make data` first or pass a file")
-        return self._dd.read_csv(path, dtype=dtype, blocksize=partition_rows * _BYTES_PER_CSV_ROW)
+        from ..io.tables import unreadable
+
+        try:
+            return self._dd.read_csv(path, dtype=dtype, blocksize=partition_rows * _BYTES_PER_CSV_ROW)
+        except unreadable() as exc:
+            raise PipelineError(f"{path} is not a readable CSV file: {exc}") from exc
 
     def read_parquet(self, path: Path, columns: list[str] | None = None) -> Table:
         need_pyarrow()

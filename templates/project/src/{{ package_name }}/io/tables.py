@@ -15,6 +15,13 @@ from ..engine import Table, current
 from ..errors import PipelineError
 from .files import write_csv
 
+_UNREADABLE = (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError)
+
+
+def unreadable() -> tuple[type[Exception], ...]:
+    """What reading a file that is not CSV raises."""
+    return _UNREADABLE
+
 
 def read_csv(path: Path, what: str, **options: Any) -> pd.DataFrame:
     """A CSV file as a frame; a missing or unreadable file is a :class:`PipelineError` naming it."""
@@ -22,7 +29,7 @@ def read_csv(path: Path, what: str, **options: Any) -> pd.DataFrame:
         raise PipelineError(f"{what} not found at {path}; run `make data` first or pass a file")
     try:
         return pd.read_csv(path, **options)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except _UNREADABLE as exc:
         raise PipelineError(f"{path} is not a readable CSV file: {exc}") from exc
 
 
@@ -65,10 +72,13 @@ def validated_table(
     the same rows refused or set aside, with the same messages. Returns the valid rows, each with
     its row number in ``source`` as column ``position``, and how many there are."""
     engine = current()
-    numbered = engine.number_rows(table, position)
-    rows, violations = engine.reduce(
-        numbered, partial(_violations, schema=schema, position=position), _joined
-    )
+    try:
+        numbered = engine.number_rows(table, position)
+        rows, violations = engine.reduce(
+            numbered, partial(_violations, schema=schema, position=position), _joined
+        )
+    except _UNREADABLE as exc:
+        raise PipelineError(f"{source} is not a readable CSV file: {exc}") from exc
     bad_rows = judge_violations(violations, mode=mode, source=str(source), rows=rows)
     if bad_rows:
         bad = engine.to_pandas(
