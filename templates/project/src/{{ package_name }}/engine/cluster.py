@@ -219,11 +219,11 @@ class DaskEngine:
     def read_csv(self, path: Path, *, dtype: dict[str, Any], partition_rows: int) -> Table:
         if not path.is_file():
             raise PipelineError(f"{path} not found; run `make data` first or pass a file")
-        from ..io.tables import unreadable
+        from ..io.tables import UNREADABLE
 
         try:
             return self._dd.read_csv(path, dtype=dtype, blocksize=partition_rows * _BYTES_PER_CSV_ROW)
-        except unreadable() as exc:
+        except UNREADABLE as exc:
             raise PipelineError(f"{path} is not a readable CSV file: {exc}") from exc
 
     def read_parquet(self, path: Path, columns: list[str] | None = None) -> Table:
@@ -279,7 +279,7 @@ class DaskEngine:
     def order_by(self, table: Table, column: str, *, end: int, partitions: int) -> Table:
         parts = max(1, min(partitions, end // 2))
         edges = np.unique(np.linspace(0, max(end, 1), parts + 1).astype(np.int64))
-        divisions = [*edges[:-1].tolist(), int(edges[-1]) - 1] if len(edges) > 1 else [0, 0]
+        divisions = [*edges[:-1].tolist(), int(edges[-1]) - 1]
         ordered = table.set_index(column, drop=False, divisions=divisions, sort=True)
         return ordered.map_partitions(lambda part: part.reset_index(drop=True))
 
@@ -308,8 +308,6 @@ class DaskEngine:
         """Compute the table once into Parquet files under ``scratch``, then read them back in
         order: a shuffled table read part by part would be shuffled again for every part."""
         need_pyarrow()
-        scratch.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix=".parts-", dir=scratch))
         import pyarrow as pa
 
         # The schema comes from the table's columns, text ones declared: Dask's guess from a
@@ -318,6 +316,8 @@ class DaskEngine:
         for name, kind in table.dtypes.items():
             if pd.api.types.is_object_dtype(kind):
                 schema = schema.set(schema.get_field_index(str(name)), pa.field(str(name), pa.string()))
+        scratch.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=".parts-", dir=scratch))
         try:
             self._run(
                 table.to_parquet(

@@ -15,12 +15,8 @@ from ..engine import Table, current
 from ..errors import PipelineError
 from .files import write_csv
 
-_UNREADABLE = (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError)
-
-
-def unreadable() -> tuple[type[Exception], ...]:
-    """What reading a file that is not CSV raises."""
-    return _UNREADABLE
+# What reading a file that is not CSV raises.
+UNREADABLE = (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError)
 
 
 def read_csv(path: Path, what: str, **options: Any) -> pd.DataFrame:
@@ -29,7 +25,7 @@ def read_csv(path: Path, what: str, **options: Any) -> pd.DataFrame:
         raise PipelineError(f"{what} not found at {path}; run `make data` first or pass a file")
     try:
         return pd.read_csv(path, **options)
-    except _UNREADABLE as exc:
+    except UNREADABLE as exc:
         raise PipelineError(f"{path} is not a readable CSV file: {exc}") from exc
 
 
@@ -77,12 +73,12 @@ def validated_table(
         rows, violations = engine.reduce(
             numbered, partial(_violations, schema=schema, position=position), _joined
         )
-    except _UNREADABLE as exc:
+    except UNREADABLE as exc:
         raise PipelineError(f"{source} is not a readable CSV file: {exc}") from exc
     bad_rows = judge_violations(violations, mode=mode, source=str(source), rows=rows)
     if bad_rows:
         bad = engine.to_pandas(
-            engine.map_partitions(_rows_in, numbered, position, np.asarray(bad_rows), True)
+            engine.map_partitions(_rows_in, numbered, position, np.asarray(bad_rows, dtype=np.int64), True)
         )
         bad = bad.set_index(position).sort_index()
         bad.index.name = None

@@ -23,7 +23,7 @@ from .config import Config
 from .features import to_seconds
 from .models import FraudScorer, Reason
 from .state import CustomerKeys, SQLiteState, open_state, seed, state_path
-from .tables import scratch
+from .tables import raw_parts, raw_table, scratch, seed_recent
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,10 @@ def ensure_state(cfg: Config) -> None:
     """Create the live state from the training data's last window when there is none yet."""
     if state_path(cfg).is_file():
         return
-    from . import data, tables
+    from . import data
 
-    if current().kind != "local" and tables.raw_parts(cfg).is_dir():
-        tables.seed_recent(cfg, tables.raw_table(cfg))
+    if current().kind != "local" and raw_parts(cfg).is_dir():
+        seed_recent(cfg, raw_table(cfg))
         return
     try:
         frame, _ = data.load_labeled(cfg)
