@@ -14,9 +14,9 @@ reads another's data, model or reports. At scale ``s`` the run's config is a cop
 - ``engine.workers`` and ``engine.threads_per_worker`` from ``--local-cluster-workers`` and
   ``--local-cluster-threads`` (default 1 x 2), and ``engine.processes`` from
   ``--local-cluster-processes`` (default auto: the project's own choice): the Dask local cluster
-  each Dask step starts and stops. ``DASK_SCHEDULER_ADDRESS`` is removed from the steps' environment, because
-  the memory of an external cluster cannot be measured from here; ``OMP_NUM_THREADS`` is passed
-  on as found.
+  each Dask step starts and stops. ``DASK_SCHEDULER_ADDRESS`` is removed from the steps'
+  environment, because the memory of an external cluster cannot be measured from here;
+  ``OMP_NUM_THREADS`` is passed on as found.
 
 Per step it records the wall time, the exit code and memory: every ~50 ms it sums the resident set
 size (RSS) of the step's process and all its descendants (for Dask: the client and its scheduler,
