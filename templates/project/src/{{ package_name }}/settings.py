@@ -161,10 +161,11 @@ class EngineConfig(StrictModel):
         50_000, ge=1_000, description="rows per partition of the tables the engine reads or writes"
     )
     sample_rows: int = Field(
-        1_000_000,
+        250_000,
         ge=10_000,
-        description="dask: a model that trains in one process fits on at most this many training "
-        "rows (a seeded sample, stated in the model card); smaller data is used whole",
+        description="dask: a model that trains in one process fits on about this many training "
+        "rows at most (a seeded sample the track describes in the model card); smaller data is "
+        "used whole",
     )
 
 

@@ -63,6 +63,12 @@ class Engine(Protocol):
         """``combine([chunk(partition) for partition in table])``: summaries travel, rows do not."""
         ...
 
+    def value_counts(self, table: Table, column: str) -> Table:
+        """A table of ``value`` (text) and ``count``: each distinct non-missing value of
+        ``column``, as text, once, with its number of rows; on Dask spread over partitions by
+        value, so that no process holds every value."""
+        ...
+
     def to_pandas(self, table: Table, columns: list[str] | None = None) -> pd.DataFrame:
         """The table (or some of its columns) as one frame in this process."""
         ...

@@ -8,6 +8,7 @@ starts for the step and stops after it. The log names the scheduler and the dash
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -65,24 +66,51 @@ def machine_size(config: EngineConfig) -> tuple[int, int, bool]:
     return workers, threads, processes
 
 
-def _trim_freed_memory() -> None:
-    """Have glibc hand freed memory back to the system sooner, as Dask's nanny does for the
-    worker processes it starts (``MALLOC_TRIM_THRESHOLD_``): threads in this process now do the
-    workers' work. Elsewhere than glibc, nothing changes."""
+def _libc() -> Any:
+    """glibc, or None elsewhere (musl, macOS): the memory calls below then change nothing."""
     import ctypes
     import ctypes.util
 
+    library = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(library) if library else None
+    except OSError:
+        return None
+
+
+def _return_freed_memory() -> None:
+    """Have this process hand freed memory back to the system as a Dask worker process does:
+    threads here now do the workers' work. glibc's trim threshold is set to what Dask's nanny
+    sets for the worker processes it starts (``MALLOC_TRIM_THRESHOLD_``), and pyarrow allocates
+    through it too, rather than through its own pool, which keeps what Parquet reads free."""
     import dask
 
     environ = dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {}
-    threshold = environ.get("MALLOC_TRIM_THRESHOLD_")
-    library = ctypes.util.find_library("c")
-    if threshold is None or library is None:
-        return
-    try:
-        ctypes.CDLL(library).mallopt(_M_TRIM_THRESHOLD, int(threshold))
-    except (OSError, AttributeError, ValueError):
-        return
+    threshold, libc = environ.get("MALLOC_TRIM_THRESHOLD_"), _libc()
+    if threshold is not None and libc is not None:
+        with contextlib.suppress(AttributeError, ValueError):
+            libc.mallopt(_M_TRIM_THRESHOLD, int(threshold))
+    with contextlib.suppress(ImportError):
+        import pyarrow as pa
+
+        pa.set_memory_pool(pa.system_memory_pool())
+
+
+def _trim() -> None:
+    """Give memory freed in this process back to the system now (glibc's ``malloc_trim``), as
+    Dask's documentation advises for memory a worker no longer holds: a collected table leaves
+    its partitions' copies behind."""
+    libc = _libc()
+    if libc is not None:
+        with contextlib.suppress(AttributeError):
+            libc.malloc_trim(0)
+
+
+def _as_counts(part: pd.DataFrame) -> pd.DataFrame:
+    """A partition of Dask's value counts as the engines' ``value``/``count`` table."""
+    return pd.DataFrame(
+        {"value": part.iloc[:, 0].astype(str).astype(object), "count": part.iloc[:, 1].astype(np.int64)}
+    )
 
 
 _M_TRIM_THRESHOLD = -1  # mallopt's parameter number, from glibc's malloc.h
@@ -133,7 +161,7 @@ class DaskEngine:
         logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
         n_workers, threads, processes = machine_size(config)
         if not processes:
-            _trim_freed_memory()
+            _return_freed_memory()
         started = time.perf_counter()
         cluster = distributed.LocalCluster(
             n_workers=n_workers,
@@ -263,11 +291,18 @@ class DaskEngine:
         result: R = future.result()
         return result
 
+    def value_counts(self, table: Table, column: str) -> Table:
+        values = table[column].dropna().astype(str)
+        counts = values.value_counts(sort=False, split_out=max(1, table.npartitions)).reset_index()
+        return self.map_partitions(_as_counts, counts)
+
     def to_pandas(self, table: Table, columns: list[str] | None = None) -> pd.DataFrame:
         selected = table if columns is None else table[columns]
         future = self.client.compute(selected)
         self._wait([future], "collecting")
         frame: pd.DataFrame = future.result()
+        del future
+        _trim()
         return frame
 
     def sort(self, table: Table, key: Callable[[pd.DataFrame], np.ndarray]) -> Table:
@@ -325,6 +360,7 @@ class DaskEngine:
                 ),
                 "parts",
             )
+            _trim()
             for path in part_files(folder):
                 yield pd.read_parquet(path)
         finally:

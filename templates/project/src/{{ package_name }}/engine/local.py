@@ -94,6 +94,12 @@ class LocalEngine:
     def reduce(self, table: Table, chunk: Callable[[pd.DataFrame], T], combine: Callable[[list[T]], R]) -> R:
         return combine([chunk(table)])
 
+    def value_counts(self, table: Table, column: str) -> Table:
+        counts = table[column].dropna().astype(str).value_counts(sort=False)
+        return pd.DataFrame(
+            {"value": counts.index.astype(str), "count": counts.to_numpy(dtype=np.int64)}
+        ).astype({"value": object})
+
     def to_pandas(self, table: Table, columns: list[str] | None = None) -> pd.DataFrame:
         frame: pd.DataFrame = table
         return frame if columns is None else frame[columns]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..core.profile import profile_columns
+from ..core.profile import summarize
 from ..core.results import DataProfile
 from ..core.track import DataOutcome
 from ..core.validation import enforce
@@ -31,19 +32,21 @@ from .state import seed, state_path
 from .synth import chargebacks, make_population, plan, simulate
 from .tables import (
     KEEP,
+    SCORE,
     between,
     collect,
-    column,
     count_rows,
     draw_days,
     feature_parts,
     learn_spec,
+    legit_share,
     max_seconds,
     parts_hash,
     raw_parts,
     raw_table,
     remove_local_copies,
     sampled,
+    scored_by,
     seed_recent,
     store_features,
     stored_features,
@@ -155,12 +158,16 @@ class TrainingSets:
     data_hash: str
     available_train_rows: int
     seed_state: Callable[[], int]
+    # Per training row, when ``train`` is a sample: 1 for a fraud, 1 / the share kept for the
+    # rest, so the weighted sample has the period's class balance; None when it is the whole period.
+    weights: np.ndarray | None = None
 
 
 def training_sets(cfg: Config) -> TrainingSets:
     """What training fits on. On the local engine: the whole table in memory. On the Dask engine:
-    the stored features, of which only the training period (a seeded sample of at most
-    ``engine.sample_rows`` rows when it is larger) and the validation period come here."""
+    the stored features, of which only the training period (when it has more than
+    ``engine.sample_rows`` rows, a seeded sample of about that many: every fraud and a share of
+    the rest, weighted back to the period's balance) and the validation period come here."""
     if current().kind == "local":
         frame, data_hash = load_labeled(cfg)
         spec = spec_of(cfg, frame)
@@ -187,16 +194,21 @@ def training_sets(cfg: Config) -> TrainingSets:
     }
     counted = {name: count_rows(part) for name, part in periods.items()}
     check_periods({name: frauds for name, (_, frauds) in counted.items()})
-    available = counted["train"][0]
-    share = min(1.0, cfg.engine.sample_rows / max(available, 1))
+    available, available_frauds = counted["train"]
+    share = legit_share(cfg.engine.sample_rows, available, available_frauds)
     columns = [LABEL, *spec.names]
+    train = collect(engine.map_partitions(sampled, periods["train"], share, cfg.seed), columns)
+    weights = None
+    if share < 1.0:
+        weights = np.where(train[LABEL].to_numpy(dtype=bool), 1.0, 1.0 / share)
     return TrainingSets(
         spec,
-        collect(engine.map_partitions(sampled, periods["train"], share, cfg.seed), columns),
+        train,
         collect(periods["validation"], columns),
         parts_hash(raw_parts(cfg)),
         available,
         lambda: seed_recent(cfg, table),
+        weights,
     )
 
 
@@ -212,6 +224,26 @@ def test_period(cfg: Config, spec: FeatureSpec) -> tuple[pd.DataFrame, pd.DataFr
     features = build_features(frame, spec)
     _, _, test = split(cfg, frame)
     return frame.loc[test], features.loc[test], data_hash
+
+
+def test_scores(
+    cfg: Config, spec: FeatureSpec, scorers: Mapping[str, Any]
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], str]:
+    """The test period's transactions, each scorer's scores of them (``score_features``, by
+    name) and the fingerprint. On the Dask engine the workers score their partitions, and only
+    the columns an evaluation reads and the scores come here, never the feature matrix."""
+    if current().kind == "local":
+        frame, features, data_hash = test_period(cfg, spec)
+        return frame, {name: s.score_features(features) for name, s in scorers.items()}, data_hash
+    engine = current()
+    stored = stored_features(cfg, spec)
+    _, test_start = boundaries(cfg, max_seconds(stored))
+    test = engine.map_partitions(between, stored, test_start, None)
+    scored = engine.map_partitions(scored_by, test, dict(scorers))
+    read = [name for name in ("amount", "channel") if name in stored.columns]
+    frame = collect(scored, [*KEEP, *read, *(f"{SCORE}{name}" for name in scorers)])
+    scores = {name: frame.pop(f"{SCORE}{name}").to_numpy(dtype=float) for name in scorers}
+    return frame, scores, parts_hash(raw_parts(cfg))
 
 
 def separability(frame: pd.DataFrame, features: pd.DataFrame, spec: FeatureSpec) -> dict[str, float]:
@@ -249,19 +281,19 @@ def profile(
     spec: FeatureSpec,
 ) -> DataProfile:
     """The data card's facts."""
-    return profile_of(cfg, main.__getitem__, list(main.columns), data_hash, batch_rows, separable, spec)
+    return profile_of(cfg, main, list(main.columns), data_hash, batch_rows, separable, spec)
 
 
 def profile_of(
     cfg: Config,
-    column: Callable[[str], pd.Series],
+    table: Table,
     columns: list[str],
     data_hash: str,
     batch_rows: int,
     separable: dict[str, float],
     spec: FeatureSpec,
 ) -> DataProfile:
-    """:func:`profile` from a function giving each column (one at a time)."""
+    """:func:`profile` of a table of either engine, a column at a time by reductions."""
     synthetic = cfg.data.source.kind == "synthetic"
     description = (
         "Synthetic card transactions generated by `make data` with a fixed seed: customers with "
@@ -272,15 +304,16 @@ def profile_of(
         if synthetic
         else f"Your transactions from {raw_path(cfg)} ({cfg.data.source.kind}), mapped onto the schema."
     )
-    label, stamps = column(LABEL), column("timestamp")
+    summaries = {summary.name: summary for summary in summarize(table, columns)}
+    label, stamps = summaries[LABEL], summaries["timestamp"]
     facts = {
         "File": str(raw_path(cfg) if current().kind == "local" else raw_parts(cfg)),
         "sha256": data_hash,
-        "Rows": f"{len(label):,}",
-        "Customers": f"{column('customer_id').nunique():,}",
-        "Merchants": f"{column('merchant_id').nunique():,}",
-        "Fraud rate": f"{label.mean():.3%}",
-        "Period": f"{stamps.min()} to {stamps.max()}",
+        "Rows": f"{label.rows:,}",
+        "Customers": f"{summaries['customer_id'].distinct:,}",
+        "Merchants": f"{summaries['merchant_id'].distinct:,}",
+        "Fraud rate": f"{label.true / max(label.rows, 1):.3%}",
+        "Period": f"{stamps.first} to {stamps.last}",
         "Monitoring batches": (
             f"{batch_rows:,} rows each over the {cfg.data.batch_days} days after the period (clean, "
             f"shifted); their chargebacks as reported {FEED_AGE_DAYS} days after the batches start"
@@ -305,7 +338,7 @@ def profile_of(
         )
     if spec.dropped:
         caveats.append(f"The data has no column for {', '.join(spec.dropped)}: those features are left out.")
-    profiled = [found for name in columns for found in profile_columns(column(name).to_frame(name))]
+    profiled = [summaries[name].profile() for name in columns]
     return DataProfile(description=description, facts=facts, columns=profiled, caveats=caveats)
 
 
@@ -447,9 +480,7 @@ def _generate_on_engine(cfg: Config, rows: int | None) -> DataOutcome:
             f"{len(part_files(raw_parts(cfg)))} daily parts and wrote batches to {ws.clean_batch.parent}"
         ),
         data_hash=data_hash,
-        profile=profile_of(
-            cfg, lambda name: column(table, name), columns, data_hash, batch_rows, separable, spec
-        ),
+        profile=profile_of(cfg, table, columns, data_hash, batch_rows, separable, spec),
         metrics={
             "rows": float(n),
             "fraud_rate": float(frauds_total / n),

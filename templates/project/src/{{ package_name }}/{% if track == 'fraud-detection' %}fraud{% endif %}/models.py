@@ -32,7 +32,7 @@ FEATURES_VERSION = 2
 class Classifier(Protocol):
     """What the scorer needs from an estimator."""
 
-    def fit(self, x: np.ndarray, y: np.ndarray) -> Any: ...
+    def fit(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> Any: ...
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
 
@@ -43,7 +43,7 @@ class RulesBaseline:
     def __init__(self, spec: FeatureSpec) -> None:
         self.spec = spec
 
-    def fit(self, x: np.ndarray, y: np.ndarray) -> RulesBaseline:
+    def fit(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> RulesBaseline:
         """Rules have nothing to learn."""
         return self
 
@@ -99,6 +99,17 @@ def make_logistic_baseline(seed: int) -> Classifier:
     return Pipeline(
         [("scale", StandardScaler()), ("model", LogisticRegression(max_iter=2000, C=0.5, random_state=seed))]
     )
+
+
+def fit_weighted(estimator: Classifier, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None) -> None:
+    """Fit ``estimator``; with ``weights`` each row counts as much as its weight, in every step of
+    a pipeline (the scaler's statistics too)."""
+    if weights is None:
+        estimator.fit(x, y)
+    elif isinstance(estimator, Pipeline):
+        estimator.fit(x, y, **{f"{name}__sample_weight": weights for name, _ in estimator.steps})
+    else:
+        estimator.fit(x, y, sample_weight=weights)
 
 
 @dataclass(frozen=True)

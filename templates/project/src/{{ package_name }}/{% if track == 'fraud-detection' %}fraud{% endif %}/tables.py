@@ -17,9 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Mapping
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -212,12 +214,34 @@ def between(frame: pd.DataFrame, low: int | None, high: int | None) -> pd.DataFr
 
 
 def sampled(frame: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
-    """A seeded sample of about ``share`` of the rows, decided per transaction id (so the same
-    rows whatever the partitioning)."""
+    """Every fraud, and a seeded share ``share`` of the other rows, decided per transaction id
+    (so the same rows whatever the partitioning)."""
     if share >= 1.0:
         return frame
     hashed = pd.util.hash_pandas_object(frame["transaction_id"], index=False, hash_key=f"{seed:016d}")
-    return frame.loc[(hashed.to_numpy() / 2.0**64) < share]
+    return frame.loc[frame[LABEL].to_numpy(dtype=bool) | ((hashed.to_numpy() / 2.0**64) < share)]
+
+
+SCORE = "_score:"  # the prefix of the score columns :func:`scored_by` adds, one per scorer
+
+
+def scored_by(frame: pd.DataFrame, scorers: Mapping[str, Any]) -> pd.DataFrame:
+    """The partition with each scorer's score of its rows, as ``_score:<name>``."""
+    return frame.assign(
+        **{
+            f"{SCORE}{name}": scorer.score_features(frame) if len(frame) else np.zeros(0)
+            for name, scorer in scorers.items()
+        }
+    )
+
+
+def legit_share(sample_rows: int, rows: int, frauds: int) -> float:
+    """The share of non-fraud rows :func:`sampled` keeps so that about ``sample_rows`` rows are
+    kept in all (1.0 when every row fits); at least half of the sample is non-fraud."""
+    if rows <= sample_rows:
+        return 1.0
+    legit = max(rows - frauds, 1)
+    return min(1.0, max(sample_rows - frauds, sample_rows // 2) / legit)
 
 
 def collect(table: Table, columns: list[str]) -> pd.DataFrame:

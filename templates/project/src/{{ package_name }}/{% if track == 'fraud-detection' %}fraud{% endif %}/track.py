@@ -33,6 +33,7 @@ from .models import (
     FraudScorer,
     RulesBaseline,
     compatible,
+    fit_weighted,
     make_candidate,
     make_logistic_baseline,
     monitored,
@@ -87,7 +88,7 @@ class FraudTrack:
         }
         typical = reference_row(spec, train)
         for name, estimator in estimators.items():
-            estimator.fit(x_train, y_train)
+            fit_weighted(estimator, x_train, y_train, sets.weights)
             valid_scores = estimator.predict_proba(x_valid)[:, 1]
             policies = {kind: fit(kind, y_valid, valid_scores, amount_valid, cfg) for kind in KINDS}
             scorers[name] = FraudScorer(estimator, spec, policies, cfg.policy.kind, typical)
@@ -97,11 +98,10 @@ class FraudTrack:
                 f"{name}.expected_loss_margin": min(policies["expected_loss"].margin, 1e9),
             }
         candidate = scorers.pop("candidate")
-        reference = valid[spec.names].copy()
+        reference = valid[spec.names].sample(n=min(len(valid), 20_000), random_state=cfg.seed)
         for name in spec.categorical:  # the same column type whichever engine read the data
             reference[name] = reference[name].astype(str)
         reference["score"] = candidate.score_features(reference)
-        reference = reference.sample(n=min(len(reference), 20_000), random_state=cfg.seed)
         seeded = sets.seed_state()
         sampled = len(train) < sets.available_train_rows
         return TrainOutcome(
@@ -109,8 +109,8 @@ class FraudTrack:
                 f"trained {cfg.model.kind} ({candidate.policy.describe()}) and baselines on "
                 f"{len(train):,} rows"
                 + (
-                    f" (a seeded sample of the {sets.available_train_rows:,} training-period rows, "
-                    "engine.sample_rows)"
+                    f" (every fraud and a seeded, reweighted share of the rest of the "
+                    f"{sets.available_train_rows:,} training-period rows, engine.sample_rows)"
                     if sampled
                     else ""
                 )
@@ -120,7 +120,11 @@ class FraudTrack:
             candidate={
                 "scorer": candidate,
                 "reference": reference,
-                "training": {"rows": len(train), "available": sets.available_train_rows},
+                "training": {
+                    "rows": len(train),
+                    "available": sets.available_train_rows,
+                    "frauds": int(y_train.sum()),
+                },
             },
             manifest={"train_rows": len(train), "train_rows_available": sets.available_train_rows},
             baselines=dict(scorers),
@@ -131,10 +135,9 @@ class FraudTrack:
         """Every system's net savings, alerts per day and ranking on the test period, slices, plots."""
         ev = cfg.evaluation
         main: FraudScorer = candidate["scorer"]
-        frame, features, data_hash = data.test_period(cfg, main.spec)
-        period = evaluation.Period.of(cfg, frame)
         scorers: dict[str, FraudScorer] = {"candidate": main, **baselines}
-        scores = {name: s.score_features(features) for name, s in scorers.items()}
+        frame, scores, data_hash = data.test_scores(cfg, main.spec, scorers)
+        period = evaluation.Period.of(cfg, frame)
         results = {n: evaluation.policy_metrics(period, scores[n], s.policy, cfg) for n, s in scorers.items()}
         results["block_nothing"] = evaluation.nothing(period, cfg)
         names = {n: f"model ({cfg.model.kind})" if n == "candidate" else n for n in results}
@@ -220,9 +223,9 @@ class FraudTrack:
         """The champion's net savings per test transaction (as ``unit_scores``), under its own
         policy; a champion from a release with other features raises, naming the fix."""
         scorer: FraudScorer = compatible(champion)
-        frame, features, _ = data.test_period(cfg, scorer.spec)
+        frame, scored, _ = data.test_scores(cfg, scorer.spec, {"champion": scorer})
         period = evaluation.Period.of(cfg, frame)
-        scores = scorer.score_features(features)
+        scores = scored["champion"]
         return evaluation.unit_savings(period, scorer.policy.alerts(scores, period.amount), cfg)
 
     def _batch(self, cfg: Config, source: Path) -> pd.DataFrame:
@@ -362,10 +365,19 @@ def _sample_note(candidate: Bundle) -> list[str]:
     rows, available = training.get("rows", 0), training.get("available", 0)
     if not rows or rows >= available:
         return []
+    frauds = training.get("frauds")
+    if frauds is None:  # a model trained before samples kept every fraud: a uniform sample
+        return [
+            f"The model and baselines were fitted on a seeded sample of {rows:,} of the training "
+            f"period's {available:,} rows (engine.sample_rows, Dask engine); validation and test "
+            "figures use every row."
+        ]
     return [
         f"The model and baselines were fitted on a seeded sample of {rows:,} of the training "
-        f"period's {available:,} rows (engine.sample_rows, Dask engine); validation and test "
-        "figures use every row."
+        f"period's {available:,} rows (engine.sample_rows, Dask engine): every one of its "
+        f"{frauds:,} frauds and a share of the other rows, each weighted by the inverse of that "
+        "share so the sample keeps the period's class balance. Validation (policy fitting) and "
+        "test figures use every row."
     ]
 
 
