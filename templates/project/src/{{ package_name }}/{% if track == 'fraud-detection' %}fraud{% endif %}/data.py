@@ -213,13 +213,8 @@ def training_sets(cfg: Config) -> TrainingSets:
 
 
 def test_period(cfg: Config, spec: FeatureSpec) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """The test period's transactions and features (from the whole history), and the fingerprint."""
-    if current().kind != "local":
-        stored = stored_features(cfg, spec)
-        _, test_start = boundaries(cfg, max_seconds(stored))
-        test = current().map_partitions(between, stored, test_start, None)
-        frame = collect(test, [*KEEP, *spec.names])
-        return frame, frame[spec.names], parts_hash(raw_parts(cfg))
+    """The test period's transactions and features (from the whole history), and the fingerprint,
+    in this process (the local engine; :func:`test_scores` serves both engines)."""
     frame, data_hash = load_labeled(cfg)
     features = build_features(frame, spec)
     _, _, test = split(cfg, frame)

@@ -264,12 +264,6 @@ def _sum_pairs(parts: list[tuple[int, int]]) -> tuple[int, int]:
     return sum(p[0] for p in parts), sum(p[1] for p in parts)
 
 
-def column(table: Table, name: str) -> pd.Series:
-    """One column of a table, here (for exact medians, distinct counts, rankings)."""
-    series: pd.Series = current().to_pandas(table, [name])[name].reset_index(drop=True)
-    return series
-
-
 def remove_local_copies(*paths: Path) -> None:
     """Drop files another engine wrote for the same data, so no step reads a stale copy."""
     for path in paths:
