@@ -78,9 +78,13 @@ class Engine(Protocol):
         int64), across partitions; the key is not kept."""
         ...
 
-    def order_by(self, table: Table, column: str, *, end: int, partitions: int) -> Table:
-        """The rows ordered by ``column``, distinct integers in ``[0, end)`` (row numbers), into
-        ``partitions`` partitions of equal ranges of it: no pass over the data to find them."""
+    def ordered_parts(
+        self, table: Table, column: str, *, end: int, part_rows: int, scratch: Path
+    ) -> Iterator[pd.DataFrame]:
+        """The rows ordered by ``column``, distinct integers in ``[0, end)`` (row numbers), one
+        frame at a time: on Dask the rows in ``[0, part_rows)``, then ``[part_rows, 2 *
+        part_rows)`` and so on, through files under ``scratch`` (a folder the workers and this
+        process share); on the local engine one frame."""
         ...
 
     def write_csv(self, table: Table, path: Path) -> None:

@@ -35,6 +35,7 @@ CONNECT_TIMEOUT_S = 30
 _BYTES_PER_CSV_ROW = 120  # to turn partition_rows into a CSV block size
 _QUIET_S = 1.0  # shorter waits are not logged
 _AHEAD = 2  # partitions computed ahead of the one being read, per worker
+_MIN_ROW_GROUP = 1_000  # rows per row group, at least, of a table spilled for reading in order
 
 
 def _imports() -> tuple[Any, Any]:
@@ -311,12 +312,23 @@ class DaskEngine:
 
         return self.map_partitions(keyed, table).set_index("_sort_key").reset_index(drop=True)
 
-    def order_by(self, table: Table, column: str, *, end: int, partitions: int) -> Table:
-        parts = max(1, min(partitions, end // 2))
-        edges = np.unique(np.linspace(0, max(end, 1), parts + 1).astype(np.int64))
-        divisions = [*edges[:-1].tolist(), int(edges[-1]) - 1]
-        ordered = table.set_index(column, drop=False, divisions=divisions, sort=True)
-        return ordered.map_partitions(lambda part: part.reset_index(drop=True))
+    def ordered_parts(
+        self, table: Table, column: str, *, end: int, part_rows: int, scratch: Path
+    ) -> Iterator[pd.DataFrame]:
+        """Each partition is sorted by its worker and written under ``scratch`` in small row
+        groups; each range is then read from every file, only the row groups it overlaps. The
+        rows never move between partitions, so no shuffle holds them in memory."""
+        import pyarrow.dataset as ds
+
+        group = max(_MIN_ROW_GROUP, part_rows // max(1, table.npartitions))
+        ordered = self.map_partitions(_sorted_by, table, column)
+        with self._spill(ordered, scratch, row_group_size=group) as files:
+            parts = ds.dataset([str(path) for path in files], format="parquet")
+            key = ds.field(column)
+            for low in range(0, max(end, 1), part_rows):
+                wanted = (key >= low) & (key < low + part_rows)
+                piece = parts.to_table(filter=wanted, use_threads=False).to_pandas()
+                yield _sorted_by(piece, column)
 
     def write_csv(self, table: Table, path: Path) -> None:
         from ..io.files import atomic_path
@@ -342,6 +354,14 @@ class DaskEngine:
     def _spilled(self, table: Table, scratch: Path) -> Iterator[pd.DataFrame]:
         """Compute the table once into Parquet files under ``scratch``, then read them back in
         order: a shuffled table read part by part would be shuffled again for every part."""
+        with self._spill(table, scratch) as files:
+            for path in files:
+                yield pd.read_parquet(path)
+
+    @contextmanager
+    def _spill(self, table: Table, scratch: Path, **options: Any) -> Iterator[list[Path]]:
+        """The table computed into one Parquet file per partition in a new folder under
+        ``scratch`` (``options`` go to pyarrow's writer), removed after the block."""
         need_pyarrow()
         import pyarrow as pa
 
@@ -356,18 +376,26 @@ class DaskEngine:
         try:
             self._run(
                 table.to_parquet(
-                    str(folder), write_index=False, name_function=PART.format, schema=schema, compute=False
+                    str(folder),
+                    write_index=False,
+                    name_function=PART.format,
+                    schema=schema,
+                    compute=False,
+                    **options,
                 ),
                 "parts",
             )
             _trim()
-            for path in part_files(folder):
-                yield pd.read_parquet(path)
+            yield part_files(folder)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
     def rows(self, table: Table) -> int:
         return self.reduce(table, _length, _total)
+
+
+def _sorted_by(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    return frame.sort_values(column, kind="stable").reset_index(drop=True)
 
 
 def _length(frame: pd.DataFrame) -> int:

@@ -107,8 +107,10 @@ class LocalEngine:
     def sort(self, table: Table, key: Callable[[pd.DataFrame], np.ndarray]) -> Table:
         return table.iloc[np.argsort(key(table), kind="stable")].reset_index(drop=True)
 
-    def order_by(self, table: Table, column: str, *, end: int, partitions: int) -> Table:
-        return table.sort_values(column, kind="stable").reset_index(drop=True)
+    def ordered_parts(
+        self, table: Table, column: str, *, end: int, part_rows: int, scratch: Path
+    ) -> Iterator[pd.DataFrame]:
+        yield table.sort_values(column, kind="stable").reset_index(drop=True)
 
     def write_csv(self, table: Table, path: Path) -> None:
         from ..io.files import write_csv

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from functools import partial
 from pathlib import Path
@@ -32,11 +32,12 @@ from .state import seed, state_path
 from .synth import chargebacks, make_population, plan, simulate
 from .tables import (
     KEEP,
-    SCORE,
     between,
     collect,
     count_rows,
     draw_days,
+    drawn,
+    drawn_rows,
     feature_parts,
     learn_spec,
     legit_share,
@@ -46,7 +47,7 @@ from .tables import (
     raw_table,
     remove_local_copies,
     sampled,
-    scored_by,
+    scores_of,
     seed_recent,
     store_features,
     stored_features,
@@ -148,39 +149,56 @@ def split(cfg: Config, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.
     return masks
 
 
+REFERENCE_ROWS = 20_000  # validation rows, about, that the drift reference describes
+
+
 @dataclass(frozen=True)
 class TrainingSets:
-    """The training and validation periods' features and labels, in the period's row order."""
+    """The training period's features and labels, in the period's row order, and the validation
+    period's, on request."""
 
     spec: FeatureSpec
     train: pd.DataFrame
-    valid: pd.DataFrame
     data_hash: str
     available_train_rows: int
     seed_state: Callable[[], int]
+    # The validation period's labels and amounts, and each scorer's scores (by name).
+    validation: Callable[[Mapping[str, Any]], tuple[pd.DataFrame, dict[str, np.ndarray]]]
+    # The features of about REFERENCE_ROWS validation rows, drawn per transaction id.
+    reference: Callable[[], pd.DataFrame]
     # Per training row, when ``train`` is a sample: 1 for a fraud, 1 / the share kept for the
     # rest, so the weighted sample has the period's class balance; None when it is the whole period.
     weights: np.ndarray | None = None
+
+    def without_train(self) -> TrainingSets:
+        """The same sets but an empty training frame: once the model matrix is built, the frame
+        need not take memory while the models fit."""
+        return replace(self, train=pd.DataFrame(columns=self.train.columns))
 
 
 def training_sets(cfg: Config) -> TrainingSets:
     """What training fits on. On the local engine: the whole table in memory. On the Dask engine:
     the stored features, of which only the training period (when it has more than
     ``engine.sample_rows`` rows, a seeded sample of about that many: every fraud and a share of
-    the rest, weighted back to the period's balance) and the validation period come here."""
+    the rest, weighted back to the period's balance) comes here; the validation period is scored
+    on the workers, and only its labels, amounts, scores and the reference rows come back."""
     if current().kind == "local":
         frame, data_hash = load_labeled(cfg)
         spec = spec_of(cfg, frame)
         features = build_features(frame, spec)
         features[LABEL] = frame[LABEL].to_numpy()
         train_mask, valid_mask, _ = split(cfg, frame)
+        valid = features.loc[valid_mask].reset_index(drop=True)
+        share = min(1.0, REFERENCE_ROWS / max(len(valid), 1))
+        reference = drawn(frame.loc[valid_mask, "transaction_id"], share, cfg.seed)
         return TrainingSets(
             spec,
             features.loc[train_mask].reset_index(drop=True),
-            features.loc[valid_mask].reset_index(drop=True),
             data_hash,
             int(train_mask.sum()),
             lambda: seed(cfg, frame),
+            lambda scorers: (valid, {name: s.score_features(valid) for name, s in scorers.items()}),
+            lambda: valid.loc[reference, spec.names].reset_index(drop=True),
         )
     engine = current()
     table = raw_table(cfg)
@@ -196,18 +214,22 @@ def training_sets(cfg: Config) -> TrainingSets:
     check_periods({name: frauds for name, (_, frauds) in counted.items()})
     available, available_frauds = counted["train"]
     share = legit_share(cfg.engine.sample_rows, available, available_frauds)
-    columns = [LABEL, *spec.names]
-    train = collect(engine.map_partitions(sampled, periods["train"], share, cfg.seed), columns)
+    train = collect(engine.map_partitions(sampled, periods["train"], share, cfg.seed), [LABEL, *spec.names])
     weights = None
     if share < 1.0:
         weights = np.where(train[LABEL].to_numpy(dtype=bool), 1.0, 1.0 / share)
+    valid = periods["validation"]
+    drawn_share = min(1.0, REFERENCE_ROWS / max(counted["validation"][0], 1))
     return TrainingSets(
         spec,
         train,
-        collect(periods["validation"], columns),
         parts_hash(raw_parts(cfg)),
         available,
         lambda: seed_recent(cfg, table),
+        lambda scorers: scores_of(valid, scorers, [LABEL, "amount"]),
+        lambda: collect(engine.map_partitions(drawn_rows, valid, drawn_share, cfg.seed), spec.names)[
+            spec.names
+        ],
         weights,
     )
 
@@ -234,10 +256,8 @@ def test_scores(
     stored = stored_features(cfg, spec)
     _, test_start = boundaries(cfg, max_seconds(stored))
     test = engine.map_partitions(between, stored, test_start, None)
-    scored = engine.map_partitions(scored_by, test, dict(scorers))
     read = [name for name in ("amount", "channel") if name in stored.columns]
-    frame = collect(scored, [*KEEP, *read, *(f"{SCORE}{name}" for name in scorers)])
-    scores = {name: frame.pop(f"{SCORE}{name}").to_numpy(dtype=float) for name in scorers}
+    frame, scores = scores_of(test, scorers, [*KEEP, *read])
     return frame, scores, parts_hash(raw_parts(cfg))
 
 
@@ -262,8 +282,9 @@ def separability_of(
         result[name] = max(pr_auc(y, values), pr_auc(y, -values))
     for name in spec.categorical:
         y, series = feature(name)
-        rates = pd.Series(y).groupby(series.to_numpy()).transform("mean").to_numpy()
-        result[name] = pr_auc(y, rates)
+        codes = pd.Series(series, copy=False).astype("category").cat.codes.to_numpy()
+        rates = np.bincount(codes, weights=y) / np.maximum(np.bincount(codes), 1)
+        result[name] = pr_auc(y, rates[codes])
     return dict(sorted(result.items(), key=lambda item: -item[1]))
 
 
@@ -466,7 +487,7 @@ def _generate_on_engine(cfg: Config, rows: int | None) -> DataOutcome:
     data_hash = parts_hash(raw_parts(cfg))
     spec = learn_spec(cfg, table)
     features = store_features(cfg, table, spec)
-    separable = separability_of(lambda name: _labelled(features, name), spec)
+    separable = separability_of(lambda name: _labelled(features, name, spec), spec)
     n, frauds_total = count_rows(table)
     columns = [str(name) for name in table.columns]
     return DataOutcome(
@@ -484,6 +505,14 @@ def _generate_on_engine(cfg: Config, rows: int | None) -> DataOutcome:
     )
 
 
-def _labelled(features: Table, name: str) -> tuple[np.ndarray, pd.Series]:
-    frame = current().to_pandas(features, [name, LABEL])
+def _labelled(features: Table, name: str, spec: FeatureSpec) -> tuple[np.ndarray, pd.Series]:
+    """A feature's values and the labels; a categorical one comes as categories (a small code a
+    row), not as a column of text."""
+    engine = current()
+    columns = engine.map_partitions(_categories, features[[name, LABEL]], name in spec.categorical)
+    frame = engine.to_pandas(columns)
     return frame[LABEL].to_numpy(dtype=bool), frame[name].reset_index(drop=True)
+
+
+def _categories(frame: pd.DataFrame, categorical: bool) -> pd.DataFrame:
+    return frame.astype({frame.columns[0]: "category"}) if categorical else frame

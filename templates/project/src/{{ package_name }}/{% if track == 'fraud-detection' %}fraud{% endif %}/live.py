@@ -99,7 +99,7 @@ def score_batch(cfg: Config, scorer: FraudScorer, frame: pd.DataFrame) -> Verdic
         return _score_rows(cfg, scorer, 0, frame)
     engine = current()
     table = engine.number_rows(engine.from_pandas(frame, cfg.engine.partition_rows), ROW)
-    scored, _ = _scored_table(cfg, scorer, table, len(frame), text=False)
+    scored, _ = _scored_table(cfg, scorer, table, len(frame), cfg.engine.partition_rows, text=False)
     ordered = engine.to_pandas(scored).sort_values(ROW).reset_index(drop=True)
     return Verdicts(
         {name: ordered[FEATURE + name].to_numpy() for name in scorer.spec.names},
@@ -125,19 +125,18 @@ def scored_parts(
     """
     ensure_state(cfg)
     engine = current()
-    scored, end = _scored_table(cfg, scorer, table, rows, text=True)
-    ordered = engine.order_by(scored, ROW, end=end, partitions=max(1, -(-rows // part_rows)))
-    yield from engine.partitions(ordered, scratch=scratch(cfg))
+    scored, end = _scored_table(cfg, scorer, table, rows, part_rows, text=True)
+    yield from engine.ordered_parts(scored, ROW, end=end, part_rows=part_rows, scratch=scratch(cfg))
 
 
 def _scored_table(
-    cfg: Config, scorer: FraudScorer, table: Table, rows: int, *, text: bool
+    cfg: Config, scorer: FraudScorer, table: Table, rows: int, part_rows: int, *, text: bool
 ) -> tuple[Table, int]:
-    """The rows with their verdicts, each customer's in one partition, and one past the largest
-    row number."""
+    """The rows with their verdicts, each customer's in one partition of about ``part_rows``
+    rows, and one past the largest row number."""
     engine = current()
     start, end = engine.reduce(table, _span, _spans)
-    by_customer = engine.by_key(table, "customer_id", max(1, -(-rows // cfg.engine.partition_rows)))
+    by_customer = engine.by_key(table, "customer_id", max(1, -(-rows // part_rows)))
     return engine.map_partitions(_scored_part, by_customer, cfg, scorer, start, text), end
 
 

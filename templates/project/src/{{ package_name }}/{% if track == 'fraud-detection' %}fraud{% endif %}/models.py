@@ -103,13 +103,24 @@ def make_logistic_baseline(seed: int) -> Classifier:
 
 def fit_weighted(estimator: Classifier, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None) -> None:
     """Fit ``estimator``; with ``weights`` each row counts as much as its weight, in every step of
-    a pipeline (the scaler's statistics too)."""
+    a pipeline (the scaler's statistics too).
+
+    A weighted pipeline's steps before the model learn their statistics ``FIT_CHUNK`` rows at a
+    time (``partial_fit``): weighted statistics over the whole matrix at once would take two more
+    matrices of its size."""
     if weights is None:
         estimator.fit(x, y)
     elif isinstance(estimator, Pipeline):
-        estimator.fit(x, y, **{f"{name}__sample_weight": weights for name, _ in estimator.steps})
+        for _, step in estimator.steps[:-1]:
+            for low in range(0, len(x), FIT_CHUNK):
+                step.partial_fit(x[low : low + FIT_CHUNK], sample_weight=weights[low : low + FIT_CHUNK])
+            x = step.transform(x)
+        estimator.steps[-1][1].fit(x, y, sample_weight=weights)
     else:
         estimator.fit(x, y, sample_weight=weights)
+
+
+FIT_CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -185,6 +196,18 @@ class Forest:
 
 _FOREST_ROWS = 16  # requests up to this size take the flat path; batches use the estimator
 _forests: weakref.WeakKeyDictionary[Any, Forest | None] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A fitted estimator that scores built features, before it has decision policies."""
+
+    estimator: Classifier
+    spec: FeatureSpec
+
+    def score_features(self, features: Mapping[str, Any]) -> np.ndarray:
+        """Fraud probability of each row."""
+        return np.asarray(self.estimator.predict_proba(to_matrix(self.spec, features))[:, 1], dtype=float)
 
 
 def reference_row(spec: FeatureSpec, features: pd.DataFrame) -> np.ndarray:

@@ -218,8 +218,18 @@ def sampled(frame: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
     (so the same rows whatever the partitioning)."""
     if share >= 1.0:
         return frame
-    hashed = pd.util.hash_pandas_object(frame["transaction_id"], index=False, hash_key=f"{seed:016d}")
-    return frame.loc[frame[LABEL].to_numpy(dtype=bool) | ((hashed.to_numpy() / 2.0**64) < share)]
+    return frame.loc[frame[LABEL].to_numpy(dtype=bool) | drawn(frame["transaction_id"], share, seed)]
+
+
+def drawn(ids: pd.Series, share: float, seed: int) -> np.ndarray:
+    """Which rows a seeded share ``share`` of them keeps, decided per transaction id."""
+    hashed = pd.util.hash_pandas_object(ids, index=False, hash_key=f"{seed:016d}")
+    return np.asarray((hashed.to_numpy() / 2.0**64) < share)
+
+
+def drawn_rows(frame: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
+    """The rows :func:`drawn` keeps."""
+    return frame.loc[drawn(frame["transaction_id"], share, seed)]
 
 
 SCORE = "_score:"  # the prefix of the score columns :func:`scored_by` adds, one per scorer
@@ -233,6 +243,18 @@ def scored_by(frame: pd.DataFrame, scorers: Mapping[str, Any]) -> pd.DataFrame:
             for name, scorer in scorers.items()
         }
     )
+
+
+def scores_of(
+    table: Table, scorers: Mapping[str, Any], columns: list[str]
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Some columns of a table, here, in the period's row order, and each scorer's scores of its
+    rows (``score_features``, by name), computed where the rows are: never the feature matrix."""
+    engine = current()
+    frame = collect(
+        engine.map_partitions(scored_by, table, dict(scorers)), [*columns, *(SCORE + n for n in scorers)]
+    )
+    return frame, {name: frame.pop(SCORE + name).to_numpy(dtype=float) for name in scorers}
 
 
 def legit_share(sample_rows: int, rows: int, frauds: int) -> float:

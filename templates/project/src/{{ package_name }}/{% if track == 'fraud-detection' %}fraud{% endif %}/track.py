@@ -30,6 +30,7 @@ from .features import to_matrix
 from .live import ALERT, FEATURE, REASONS, ROW, SCORE, score_batch, scored_parts
 from .metrics import pr_auc
 from .models import (
+    Fitted,
     FraudScorer,
     RulesBaseline,
     compatible,
@@ -43,7 +44,8 @@ from .policy import KINDS, fit
 from .routes import FraudService
 from .schema import LABEL, Transaction
 
-LOG_SLICE = 20_000  # batch-scored rows logged per slice, and on Dask rows per output part
+PART_ROWS = 20_000  # on Dask, batch-scored rows per scoring partition and per output part
+LOG_RECORDS = 5_000  # batch-scored rows per write to the prediction log
 
 
 def _reviews(part: pd.DataFrame) -> int:
@@ -72,42 +74,46 @@ class FraudTrack:
     def train(self, cfg: Config) -> TrainOutcome:
         """Fit the candidate and the baselines on the training period; policies on validation."""
         sets = data.training_sets(cfg)
-        spec, train, valid = sets.spec, sets.train, sets.valid
+        spec, train = sets.spec, sets.train
         y_train, x_train = train[LABEL].to_numpy(dtype=bool), to_matrix(spec, train)
-        y_valid, x_valid = valid[LABEL].to_numpy(dtype=bool), to_matrix(spec, valid)
-        amount_valid = valid["amount"].to_numpy(dtype=float)
+        typical, train_rows = reference_row(spec, train), len(train)
+        del train
+        sets = sets.without_train()
         estimators: dict[str, Any] = {
             "candidate": make_candidate(cfg.model, cfg.seed),
             "logistic_regression": make_logistic_baseline(cfg.seed),
             "rules": RulesBaseline(spec),
         }
+        for estimator in estimators.values():
+            fit_weighted(estimator, x_train, y_train, sets.weights)
+        del x_train
+        valid, valid_scores = sets.validation({n: Fitted(e, spec) for n, e in estimators.items()})
+        y_valid, amount_valid = valid[LABEL].to_numpy(dtype=bool), valid["amount"].to_numpy(dtype=float)
         scorers: dict[str, FraudScorer] = {}
         metrics: dict[str, float] = {
-            "train_rows": float(len(train)),
+            "train_rows": float(train_rows),
             "train_rows_available": float(sets.available_train_rows),
         }
-        typical = reference_row(spec, train)
         for name, estimator in estimators.items():
-            fit_weighted(estimator, x_train, y_train, sets.weights)
-            valid_scores = estimator.predict_proba(x_valid)[:, 1]
-            policies = {kind: fit(kind, y_valid, valid_scores, amount_valid, cfg) for kind in KINDS}
+            scores = valid_scores[name]
+            policies = {kind: fit(kind, y_valid, scores, amount_valid, cfg) for kind in KINDS}
             scorers[name] = FraudScorer(estimator, spec, policies, cfg.policy.kind, typical)
             metrics |= {
-                f"{name}.valid_pr_auc": pr_auc(y_valid, valid_scores),
+                f"{name}.valid_pr_auc": pr_auc(y_valid, scores),
                 f"{name}.threshold": policies["threshold"].threshold,
                 f"{name}.expected_loss_margin": min(policies["expected_loss"].margin, 1e9),
             }
         candidate = scorers.pop("candidate")
-        reference = valid[spec.names].sample(n=min(len(valid), 20_000), random_state=cfg.seed)
+        reference = sets.reference()
         for name in spec.categorical:  # the same column type whichever engine read the data
             reference[name] = reference[name].astype(str)
         reference["score"] = candidate.score_features(reference)
         seeded = sets.seed_state()
-        sampled = len(train) < sets.available_train_rows
+        sampled = train_rows < sets.available_train_rows
         return TrainOutcome(
             summary=(
                 f"trained {cfg.model.kind} ({candidate.policy.describe()}) and baselines on "
-                f"{len(train):,} rows"
+                f"{train_rows:,} rows"
                 + (
                     f" (every fraud and a seeded, reweighted share of the rest of the "
                     f"{sets.available_train_rows:,} training-period rows, engine.sample_rows)"
@@ -121,12 +127,12 @@ class FraudTrack:
                 "scorer": candidate,
                 "reference": reference,
                 "training": {
-                    "rows": len(train),
+                    "rows": train_rows,
                     "available": sets.available_train_rows,
                     "frauds": int(y_train.sum()),
                 },
             },
-            manifest={"train_rows": len(train), "train_rows_available": sets.available_train_rows},
+            manifest={"train_rows": train_rows, "train_rows_available": sets.available_train_rows},
             baselines=dict(scorers),
             metrics=metrics,
         )
@@ -244,7 +250,8 @@ class FraudTrack:
         if engine.kind == "local":
             frame = self._batch(cfg, source)
             return engine.number_rows(frame, ROW), len(frame), list(frame.columns)
-        table = engine.read_csv(source, dtype=data.IDS, partition_rows=cfg.engine.partition_rows)
+        part_rows = min(cfg.engine.partition_rows, PART_ROWS)  # read as it is scored: in small parts
+        table = engine.read_csv(source, dtype=data.IDS, partition_rows=part_rows)
         valid, rows = validated_table(
             table,
             Transaction,
@@ -258,7 +265,7 @@ class FraudTrack:
     def predict(self, cfg: Config, model: Bundle, version: str, source: Path) -> Scored:
         """Score a file of transactions from the live state as of its first one (read only),
         with the API's validation, features, policy and reasons; logged alike. The output comes
-        in parts of at most ``LOG_SLICE`` rows on Dask, so no process holds the whole batch."""
+        in parts of at most ``PART_ROWS`` rows on Dask, so no process holds the whole batch."""
         table, rows, columns = self._batch_table(cfg, source)
         parts = self._scored(cfg, model["scorer"], version, table, rows, columns)
         return Scored(parts, _reviews, "flagged for review")
@@ -268,14 +275,14 @@ class FraudTrack:
     ) -> Iterator[pd.DataFrame]:
         log = recorder(Workspace.of(cfg).prediction_log, cfg.prediction_log, Transaction)
         started, done = time.perf_counter(), 0
-        for part in scored_parts(cfg, scorer, table, rows, LOG_SLICE):
+        for part in scored_parts(cfg, scorer, table, rows, PART_ROWS):
             done += len(part)
             elapsed_ms = (time.perf_counter() - started) * 1000
             scores, alerts = part[SCORE].to_numpy(dtype=float), part[ALERT].to_numpy(dtype=bool)
             if log is not None:
                 # In slices, so a large batch never has all its log entries in memory at once.
-                for low in range(0, len(part), LOG_SLICE):
-                    at = slice(low, low + LOG_SLICE)
+                for low in range(0, len(part), LOG_RECORDS):
+                    at = slice(low, low + LOG_RECORDS)
                     features, outputs = monitored(
                         scorer.spec,
                         {name: part[FEATURE + name].to_numpy()[at] for name in scorer.spec.names},
