@@ -13,9 +13,10 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,6 +37,7 @@ _BYTES_PER_CSV_ROW = 120  # to turn partition_rows into a CSV block size
 _QUIET_S = 1.0  # shorter waits are not logged
 _AHEAD = 2  # partitions computed ahead of the one being read, per worker
 _MIN_ROW_GROUP = 1_000  # rows per row group, at least, of a table spilled for reading in order
+_TRIM_EVERY_S = 0.2  # how often an in-process worker's freed memory goes back to the system
 
 
 def _imports() -> tuple[Any, Any]:
@@ -107,6 +109,26 @@ def _trim() -> None:
             libc.malloc_trim(0)
 
 
+@contextmanager
+def _trimming() -> Iterator[None]:
+    """Trim freed memory every ``_TRIM_EVERY_S`` while the block runs. The trim threshold alone
+    returns only the top of the heap; tasks running on this process's threads free memory in the
+    middle of it too, which only ``malloc_trim`` hands back (a fraction of a millisecond a call)."""
+    done = threading.Event()
+
+    def trim() -> None:
+        while not done.wait(_TRIM_EVERY_S):
+            _trim()
+
+    thread = threading.Thread(target=trim, name="return-freed-memory", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
 def _as_counts(part: pd.DataFrame) -> pd.DataFrame:
     """A partition of Dask's value counts as the engines' ``value``/``count`` table."""
     return pd.DataFrame(
@@ -158,25 +180,31 @@ class DaskEngine:
             return
         import logging
 
+        import dask
+
         # The shuffle's progress notes are not warnings about this project's work.
         logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
         n_workers, threads, processes = machine_size(config)
         if not processes:
             _return_freed_memory()
         started = time.perf_counter()
-        cluster = distributed.LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=threads,
-            processes=processes,
-            memory_limit=config.memory_limit,
-            dashboard_address=config.dashboard_address,
-            # Without a dashboard the scheduler still serves health and metrics over HTTP: on a
-            # free local port, not the dashboard's 8787 (which another cluster may be using).
-            scheduler_kwargs=None if config.dashboard_address else {"dashboard_address": "127.0.0.1:0"},
-            silence_logs=logging.ERROR,
-        )
+        # Dask's statistical profiler (the dashboard's Profile page) samples every worker's stacks
+        # and keeps them, with the source of every module it saw, for an hour: memory a local
+        # cluster's steps need more. The task stream, progress and memory pages are unchanged.
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = distributed.LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=threads,
+                processes=processes,
+                memory_limit=config.memory_limit,
+                dashboard_address=config.dashboard_address,
+                # Without a dashboard the scheduler still serves health and metrics over HTTP: on a
+                # free local port, not the dashboard's 8787 (which another cluster may be using).
+                scheduler_kwargs=None if config.dashboard_address else {"dashboard_address": "127.0.0.1:0"},
+                silence_logs=logging.ERROR,
+            )
         try:
-            with distributed.Client(cluster) as client:
+            with distributed.Client(cluster) as client, _trimming() if not processes else nullcontext():
                 dashboard = client.dashboard_link if config.dashboard_address else "off"
                 _log(
                     f"local cluster of {n_workers} worker(s) x {threads} thread(s), "
