@@ -9,6 +9,7 @@ starts for the step and stops after it. The log names the scheduler and the dash
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import sys
@@ -69,8 +70,10 @@ def machine_size(config: EngineConfig) -> tuple[int, int, bool]:
     return workers, threads, processes
 
 
+@functools.cache
 def _libc() -> Any:
-    """glibc, or None elsewhere (musl, macOS): the memory calls below then change nothing."""
+    """glibc, or None elsewhere (musl, macOS): the memory calls below then change nothing. Found
+    once: looking it up runs ``ldconfig``, a process forked from this one."""
     import ctypes
     import ctypes.util
 
